@@ -1,0 +1,10 @@
+//! gascis-common: the pure domain shared by server and client, and the gRPC API.
+//!
+//! No I/O lives here: no database, no network, no UI. See ARCHITECTURE.md.
+
+pub mod money;
+pub mod proto;
+pub mod role;
+
+pub use money::{Money, MoneyError};
+pub use role::{Role, RoleError};

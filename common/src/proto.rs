@@ -1,0 +1,26 @@
+//! Generated code of the `gascis.v1` gRPC API (see `common/proto/`).
+
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
+pub mod v1 {
+    tonic::include_proto!("gascis.v1");
+}
+
+/// The encoded `FileDescriptorSet` of every gascis .proto file (with source
+/// comments), for server reflection and the API reference generator.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/gascis_descriptor.bin"));
+
+/// Metadata key that carries a machine-readable reason next to an error status.
+pub const REASON_METADATA_KEY: &str = "x-gascis-reason";
+/// Metadata key with the RFC 3339 end of a lockout.
+pub const LOCKED_UNTIL_METADATA_KEY: &str = "x-gascis-locked-until";
+
+/// Machine-readable reasons sent in [`REASON_METADATA_KEY`].
+pub mod reason {
+    pub const BAD_CREDENTIALS: &str = "bad_credentials";
+    pub const LOCKED: &str = "locked";
+    pub const DISABLED: &str = "disabled";
+    pub const NO_TOKEN: &str = "no_token";
+    pub const SESSION_EXPIRED: &str = "session_expired";
+    pub const ROLE_DENIED: &str = "role_denied";
+}
