@@ -94,16 +94,31 @@ mod tests {
 
     #[test]
     fn parses_and_prints_to_the_fen() {
-        assert_eq!("12.5".parse::<Money>().map(|m| m.to_string()), Ok("12.50".into()));
-        assert_eq!(" 0 ".parse::<Money>().map(|m| m.to_string()), Ok("0.00".into()));
+        assert_eq!(
+            "12.5".parse::<Money>().map(|m| m.to_string()),
+            Ok("12.50".into())
+        );
+        assert_eq!(
+            " 0 ".parse::<Money>().map(|m| m.to_string()),
+            Ok("0.00".into())
+        );
         assert_eq!("-3.10".parse::<Money>(), Ok(Money::from_fen(-310)));
     }
 
     #[test]
     fn refuses_sub_fen_and_junk() {
-        assert!(matches!("1.005".parse::<Money>(), Err(MoneyError::TooPrecise(_))));
-        assert!(matches!("1,00".parse::<Money>(), Err(MoneyError::NotANumber(_))));
-        assert!(matches!("NaN".parse::<Money>(), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            "1.005".parse::<Money>(),
+            Err(MoneyError::TooPrecise(_))
+        ));
+        assert!(matches!(
+            "1,00".parse::<Money>(),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            "NaN".parse::<Money>(),
+            Err(MoneyError::NotANumber(_))
+        ));
         assert!(matches!(
             "1000000000000".parse::<Money>(),
             Err(MoneyError::Overflow)

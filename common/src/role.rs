@@ -18,7 +18,9 @@ pub enum Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleError {
-    #[error("unknown role '{0}' (expected one of cashier, supervisor, back_office, field, finance, admin)")]
+    #[error(
+        "unknown role '{0}' (expected one of cashier, supervisor, back_office, field, finance, admin)"
+    )]
     Unknown(String),
     #[error("role is unspecified")]
     Unspecified,

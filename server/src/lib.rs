@@ -1,1 +1,14 @@
+//! gascis-server: the on-prem server of gascis. See ARCHITECTURE.md for the map.
 
+pub mod api;
+pub mod auth;
+pub mod client;
+pub mod commands;
+pub mod config;
+pub mod data_dir;
+pub mod db;
+pub mod error;
+pub mod pg;
+pub mod schema;
+pub mod serve;
+pub mod tls;

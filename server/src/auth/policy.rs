@@ -1,0 +1,92 @@
+//! Which roles may call which RPC. This table is the one place where access
+//! is declared; a method that is not listed is refused to everybody (a test
+//! checks that every method of gascis.v1 is listed).
+
+use gascis_common::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No session needed (Login and health checks).
+    Public,
+    /// Any signed-in user.
+    AnyRole,
+    /// Signed-in users holding at least one of these roles.
+    Roles(&'static [Role]),
+    /// Not in the table: refused.
+    Unlisted,
+}
+
+impl Access {
+    pub fn allows(self, roles: &[Role]) -> bool {
+        match self {
+            Access::Public | Access::AnyRole => true,
+            Access::Roles(allowed) => roles.iter().any(|role| allowed.contains(role)),
+            Access::Unlisted => false,
+        }
+    }
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// Full gRPC paths of gascis.v1 and the roles that may call them.
+pub const METHODS: &[(&str, Access)] = &[
+    ("/gascis.v1.AuthService/Login", Access::Public),
+    ("/gascis.v1.AuthService/Logout", Access::AnyRole),
+    ("/gascis.v1.AuthService/WhoAmI", Access::AnyRole),
+    ("/gascis.v1.SystemService/GetServerInfo", Access::AnyRole),
+    (
+        "/gascis.v1.SystemService/ListAuditEvents",
+        Access::Roles(ADMIN),
+    ),
+    ("/gascis.v1.UserService/ListUsers", Access::Roles(ADMIN)),
+    ("/gascis.v1.UserService/CreateUser", Access::Roles(ADMIN)),
+    ("/gascis.v1.UserService/SetPassword", Access::Roles(ADMIN)),
+    (
+        "/gascis.v1.UserService/SetUserDisabled",
+        Access::Roles(ADMIN),
+    ),
+];
+
+/// Standard services, by path prefix.
+const PREFIXES: &[(&str, Access)] = &[
+    // Load balancers and `gascis-server status` probe health without a session.
+    ("/grpc.health.v1.Health/", Access::Public),
+    // Tools such as grpcurl list and describe services with a session token.
+    ("/grpc.reflection.v1.ServerReflection/", Access::AnyRole),
+];
+
+pub fn access(path: &str) -> Access {
+    if let Some((_, access)) = METHODS.iter().find(|(method, _)| *method == path) {
+        return *access;
+    }
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map_or(Access::Unlisted, |(_, access)| *access)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_and_health_are_public_and_nothing_else_is() {
+        assert_eq!(access("/gascis.v1.AuthService/Login"), Access::Public);
+        assert_eq!(access("/grpc.health.v1.Health/Check"), Access::Public);
+        let public: Vec<_> = METHODS
+            .iter()
+            .filter(|(_, access)| *access == Access::Public)
+            .collect();
+        assert_eq!(public.len(), 1);
+        assert_eq!(access("/gascis.v1.Nope/Nope"), Access::Unlisted);
+    }
+
+    #[test]
+    fn admin_methods_refuse_other_roles() {
+        let create = access("/gascis.v1.UserService/CreateUser");
+        assert!(create.allows(&[Role::Admin]));
+        assert!(create.allows(&[Role::Cashier, Role::Admin]));
+        assert!(!create.allows(&[Role::Cashier, Role::Supervisor]));
+        assert!(!Access::Unlisted.allows(&Role::ALL));
+    }
+}

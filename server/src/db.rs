@@ -1,0 +1,80 @@
+//! Connections, the request pool and migrations.
+
+use diesel::{
+    Connection, PgConnection,
+    r2d2::{ConnectionManager, Pool, PooledConnection},
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Every migration in `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PooledPg = PooledConnection<ConnectionManager<PgConnection>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+pub fn connect(url: &str) -> Result<PgConnection, DbError> {
+    PgConnection::establish(url).map_err(|error| DbError::Connect(one_line(&error.to_string())))
+}
+
+pub fn pool(url: &str, size: u32) -> Result<PgPool, DbError> {
+    Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .map_err(|error| DbError::Connect(one_line(&error.to_string())))
+}
+
+/// Applies every pending migration; returns the versions applied.
+pub fn migrate(connection: &mut PgConnection) -> Result<Vec<String>, DbError> {
+    let applied = connection
+        .run_pending_migrations(MIGRATIONS)
+        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
+}
+
+/// Migrations compiled in but not yet applied.
+pub fn pending_migrations(connection: &mut PgConnection) -> Result<Vec<String>, DbError> {
+    let pending = connection
+        .pending_migrations(MIGRATIONS)
+        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?;
+    Ok(pending.iter().map(|m| m.name().to_string()).collect())
+}
+
+/// The newest applied migration version, e.g. "20261125000001".
+pub fn schema_version(connection: &mut PgConnection) -> Result<String, DbError> {
+    let applied = connection
+        .applied_migrations()
+        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?;
+    Ok(applied
+        .iter()
+        .map(ToString::to_string)
+        .max()
+        .unwrap_or_default())
+}
+
+/// The newest migration this binary knows.
+pub fn expected_schema_version() -> String {
+    use diesel::migration::MigrationSource;
+    let migrations: Vec<Box<dyn diesel::migration::Migration<diesel::pg::Pg>>> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).unwrap_or_default();
+    migrations
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .max()
+        .unwrap_or_default()
+}
+
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,195 @@
+//! Assembles and runs the gRPC server: TLS, the auth layer, gascis.v1
+//! services, health and reflection. Used by `serve`, `demo` and the tests.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use gascis_common::proto::{
+    FILE_DESCRIPTOR_SET,
+    v1::{
+        auth_service_server::AuthServiceServer, system_service_server::SystemServiceServer,
+        user_service_server::UserServiceServer,
+    },
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming};
+
+use crate::{
+    api::{AppState, auth_service::AuthApi, system_service::SystemApi, user_service::UserApi},
+    auth::{
+        AuthSettings,
+        layer::{AuthLayer, AuthState},
+    },
+    config::Config,
+    db,
+};
+
+/// Everything `start` needs besides the configuration.
+pub struct ServeOptions {
+    pub config: Config,
+    /// Connection of the request pool (role gascis_app).
+    pub app_url: String,
+    /// Connection that applies migrations (the schema owner).
+    pub migration_url: String,
+    pub certificate_pem: String,
+    pub key_pem: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {address}: {reason}")]
+    Bind { address: SocketAddr, reason: String },
+    #[error(transparent)]
+    Database(#[from] db::DbError),
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    #[error("server failed: {0}")]
+    Transport(String),
+}
+
+/// A server running on the current tokio runtime.
+pub struct RunningServer {
+    pub local_addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+    grace: Duration,
+    health: tonic_health::server::HealthReporter,
+}
+
+impl RunningServer {
+    /// Stops accepting calls, lets calls in flight finish (up to the grace
+    /// period) and returns.
+    pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        self.health
+            .set_service_status("", tonic_health::ServingStatus::NotServing)
+            .await;
+        if let Some(sender) = self.shutdown.take() {
+            let _ = sender.send(());
+        }
+        match tokio::time::timeout(self.grace, &mut self.task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join_error)) => Err(ServeError::Transport(join_error.to_string())),
+            Err(_) => {
+                tracing::warn!("calls still running after the grace period; stopping anyway");
+                self.task.abort();
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits until the server stops by itself (an error).
+    pub async fn wait(&mut self) -> Result<(), ServeError> {
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join_error) => Err(ServeError::Transport(join_error.to_string())),
+        }
+    }
+}
+
+fn bind_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "the port is already in use (is another gascis-server running? change server.listen in gascis.toml)".to_owned()
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied (ports below 1024 need root; use a higher port)".to_owned()
+        }
+        std::io::ErrorKind::AddrNotAvailable => {
+            "this machine has no such address (check server.listen)".to_owned()
+        }
+        _ => error.to_string(),
+    }
+}
+
+pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
+    let ServeOptions {
+        config,
+        app_url,
+        migration_url,
+        certificate_pem,
+        key_pem,
+    } = options;
+    let address = config.server.listen;
+    // Bind first: a port in use is the commonest start-up failure, and it
+    // should not wait for migrations.
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|error| ServeError::Bind {
+            address,
+            reason: bind_reason(&error),
+        })?;
+    let local_addr = listener.local_addr().map_err(|error| ServeError::Bind {
+        address,
+        reason: error.to_string(),
+    })?;
+
+    let pool_size = config.database.pool_size;
+    let pool = tokio::task::spawn_blocking(move || -> Result<db::PgPool, db::DbError> {
+        let mut owner = db::connect(&migration_url)?;
+        let applied = db::migrate(&mut owner)?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
+        db::pool(&app_url, pool_size)
+    })
+    .await
+    .map_err(|error| ServeError::Transport(error.to_string()))??;
+
+    let auth = AuthSettings::from_config(&config);
+    let state = Arc::new(AppState {
+        pool: pool.clone(),
+        auth,
+        config: config.clone(),
+    });
+    let auth_layer = AuthLayer::new(Arc::new(AuthState {
+        pool,
+        settings: auth,
+    }));
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<AuthServiceServer<AuthApi>>().await;
+    health.set_serving::<SystemServiceServer<SystemApi>>().await;
+    health.set_serving::<UserServiceServer<UserApi>>().await;
+
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(|error| ServeError::Transport(format!("reflection: {error}")))?;
+
+    let tls = ServerTlsConfig::new().identity(Identity::from_pem(certificate_pem, key_pem));
+    let router = Server::builder()
+        .tls_config(tls)
+        .map_err(|error| ServeError::Tls(error.to_string()))?
+        .timeout(Duration::from_secs(300))
+        .layer(auth_layer)
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(AuthServiceServer::new(AuthApi {
+            state: Arc::clone(&state),
+        }))
+        .add_service(SystemServiceServer::new(SystemApi {
+            state: Arc::clone(&state),
+        }))
+        .add_service(UserServiceServer::new(UserApi {
+            state: Arc::clone(&state),
+        }));
+
+    let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let task = tokio::spawn(async move {
+        router
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = shutdown_receiver.await;
+            })
+            .await
+            .map_err(|error| ServeError::Transport(error.to_string()))
+    });
+    tracing::info!(%local_addr, "gRPC over TLS listening");
+    Ok(RunningServer {
+        local_addr,
+        shutdown: Some(shutdown_sender),
+        task,
+        grace: Duration::from_secs(config.server.shutdown_grace_seconds.max(1)),
+        health,
+    })
+}
