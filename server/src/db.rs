@@ -51,15 +51,23 @@ pub fn pending_migrations(connection: &mut PgConnection) -> Result<Vec<String>, 
     Ok(pending.iter().map(|m| m.name().to_string()).collect())
 }
 
-/// The newest applied migration version, e.g. "20261125000001".
+/// The newest applied migration version, e.g. "20261125000001". Read with
+/// plain SQL: diesel's harness would try to create its table, which the
+/// restricted application role may not.
 pub fn schema_version(connection: &mut PgConnection) -> Result<String, DbError> {
-    let applied = connection
-        .applied_migrations()
-        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?;
-    Ok(applied
-        .iter()
-        .map(ToString::to_string)
-        .max()
+    use diesel::{QueryableByName, RunQueryDsl, sql_types::Nullable, sql_types::Text};
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Nullable<Text>)]
+        version: Option<String>,
+    }
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT max(version) AS version FROM __diesel_schema_migrations")
+            .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| row.version)
         .unwrap_or_default())
 }
 
