@@ -112,6 +112,10 @@ pub fn init(dir: &DataDir, options: &InitOptions) -> anyhow::Result<Initialised>
     }
     Config::parse(&config.documented_toml(), "the new configuration")?;
     let binaries = pg::Binaries::find()?;
+    let account = pg::Account::for_cluster(&config.postgres.system_user)?;
+    if let Some(account) = &account {
+        account.check_can_reach(&dir.root)?;
+    }
     let (admin_password, generated) = match &options.admin_password_file {
         Some(path) => (read_password_file(path)?, None),
         None => {
@@ -154,7 +158,6 @@ pub fn init(dir: &DataDir, options: &InitOptions) -> anyhow::Result<Initialised>
     fs::write(dir.init_marker(), b"init in progress\n")
         .with_context(|| format!("cannot write in {}", dir.root.display()))?;
 
-    let account = pg::Account::for_cluster(&config.postgres.system_user)?;
     fs::write(dir.config_path(), config.documented_toml())
         .with_context(|| format!("cannot write {}", dir.config_path().display()))?;
 

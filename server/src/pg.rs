@@ -28,7 +28,7 @@ pub enum PgError {
         "PostgreSQL server programs (initdb, pg_ctl, postgres) not found on PATH, via pg_config or under /usr/lib/postgresql/*/bin; install them with `apt-get install postgresql` (Debian/Ubuntu) or set GASCIS_PG_BINDIR"
     )]
     BinariesMissing,
-    #[error("system account '{0}' does not exist and could not be created: {1}")]
+    #[error("system account '{0}': {1}")]
     Account(String, String),
     #[error("{program} failed: {detail}")]
     Command { program: String, detail: String },
@@ -56,10 +56,16 @@ impl Binaries {
                 .iter()
                 .all(|name| dir.join(name).is_file())
         };
-        let mut candidates: Vec<PathBuf> = Vec::new();
+        // An explicit choice is final: no silent fallback to another version.
         if let Some(dir) = std::env::var_os("GASCIS_PG_BINDIR") {
-            candidates.push(PathBuf::from(dir));
+            let dir = PathBuf::from(dir);
+            return if has_all(&dir) {
+                Ok(Binaries { bindir: dir })
+            } else {
+                Err(PgError::BinariesMissing)
+            };
         }
+        let mut candidates: Vec<PathBuf> = Vec::new();
         if let Some(path) = std::env::var_os("PATH") {
             for dir in std::env::split_paths(&path) {
                 if dir.join("initdb").is_file() {
@@ -134,7 +140,9 @@ impl Account {
                 name,
             ])
             .output()
-            .map_err(|error| PgError::Account(name.to_owned(), error.to_string()))?;
+            .map_err(|error| {
+                PgError::Account(name.to_owned(), format!("cannot create it: {error}"))
+            })?;
         // Another process may have created it at the same moment (exit 9).
         if !output.status.success() && output.status.code() != Some(9) {
             return Err(PgError::Account(
@@ -155,6 +163,37 @@ impl Account {
             uid: user.uid,
             gid: user.gid,
         }))
+    }
+
+    /// Checks that the account can walk down to `path`: PostgreSQL fails
+    /// with an obscure message when a parent such as /root is closed to it.
+    pub fn check_can_reach(&self, path: &Path) -> Result<(), PgError> {
+        use std::os::unix::fs::MetadataExt;
+        for ancestor in path.ancestors().skip(1) {
+            // Missing parents and non-directories fail later, with their own message.
+            let Ok(metadata) = fs::metadata(ancestor) else {
+                continue;
+            };
+            if !metadata.is_dir() {
+                continue;
+            }
+            let mode = metadata.mode();
+            let searchable = mode & 0o001 != 0
+                || (metadata.uid() == self.uid.as_raw() && mode & 0o100 != 0)
+                || (metadata.gid() == self.gid.as_raw() && mode & 0o010 != 0);
+            if !searchable {
+                return Err(PgError::Account(
+                    self.name.clone(),
+                    format!(
+                        "it cannot enter {} to reach {}; choose a data dir under /var/lib or run `chmod o+x {}`",
+                        ancestor.display(),
+                        path.display(),
+                        ancestor.display()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Gives a directory we created to the account, so PostgreSQL can use it.

@@ -1,0 +1,336 @@
+//! The IT commands as IT runs them: the real binary, a real data dir with
+//! its own PostgreSQL cluster, real TLS.
+
+use std::{
+    fs,
+    net::TcpListener,
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gascis-server");
+
+/// A temp dir the cluster's system account can walk through.
+fn workspace() -> anyhow::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("gascis-cli-").tempdir()?;
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755))?;
+    Ok(dir)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn run(args: &[&str]) -> anyhow::Result<Output> {
+    Ok(Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()?)
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap_or_default()
+}
+
+/// A `serve` child that is stopped (SIGTERM) when dropped.
+struct Serving {
+    child: Child,
+}
+
+impl Serving {
+    fn start(dir: &Path) -> anyhow::Result<Serving> {
+        let child = Command::new(BIN)
+            .args(["serve", "--data-dir", path_str(dir)])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        Ok(Serving { child })
+    }
+
+    fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(self.child.id())?);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        Ok(self.child.wait()?)
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.terminate();
+    }
+}
+
+fn wait_for_status(dir: &Path, want_ok: bool) -> anyhow::Result<Output> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let output = run(&["status", "--data-dir", path_str(dir)])?;
+        if output.status.success() == want_ok || Instant::now() > deadline {
+            return Ok(output);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn postmaster_running(dir: &Path) -> bool {
+    dir.join("postgres/postmaster.pid").exists()
+}
+
+#[test]
+fn init_serve_status_users_and_clean_shutdown() -> anyhow::Result<()> {
+    let work = workspace()?;
+    let dir = work.path().join("data");
+    let port = free_port()?;
+    let password_file = work.path().join("admin.pw");
+    fs::write(&password_file, "first-admin-pass\n")?;
+
+    let output = run(&[
+        "init",
+        "--data-dir",
+        path_str(&dir),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--admin-password-file",
+        path_str(&password_file),
+        "--hostname",
+        "cis.example.local",
+    ])?;
+    assert!(output.status.success(), "{}", text(&output));
+    let mode = fs::metadata(&dir)?.permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "data dir must be private");
+    for file in [
+        "gascis.toml",
+        "tls/ca.crt",
+        "tls/server.crt",
+        "tls/server.key",
+        "postgres/PG_VERSION",
+    ] {
+        assert!(dir.join(file).exists(), "{file} missing");
+    }
+    assert!(!dir.join(".init-incomplete").exists());
+    assert!(
+        !postmaster_running(&dir),
+        "init must leave PostgreSQL stopped"
+    );
+    let config = fs::read_to_string(dir.join("gascis.toml"))?;
+    assert!(config.contains("cis.example.local"));
+    assert!(config.contains("# Failed logins in a row that lock a user."));
+
+    // Init twice is refused and harms nothing.
+    let again = run(&["init", "--data-dir", path_str(&dir)])?;
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("already initialised"),
+        "{}",
+        text(&again)
+    );
+
+    // Status with nothing running: non-zero, one line per check.
+    let down = run(&["status", "--data-dir", path_str(&dir)])?;
+    assert!(!down.status.success());
+    assert!(text(&down).contains("FAIL grpc"), "{}", text(&down));
+
+    let mut serving = Serving::start(&dir)?;
+    let up = wait_for_status(&dir, true)?;
+    let up_text = text(&up);
+    assert!(up.status.success(), "{up_text}");
+    for line in ["ok   config", "ok   database", "ok   schema", "ok   grpc"] {
+        assert!(up_text.contains(line), "missing '{line}' in {up_text}");
+    }
+
+    // A second serve on the same dir refuses.
+    let second = run(&["serve", "--data-dir", path_str(&dir)])?;
+    assert!(!second.status.success());
+    assert!(
+        text(&second).contains("already serving"),
+        "{}",
+        text(&second)
+    );
+
+    // User administration works while the server runs.
+    let add = run(&[
+        "user",
+        "add",
+        "--data-dir",
+        path_str(&dir),
+        "wangfang",
+        "--role",
+        "cashier,supervisor",
+        "--display-name",
+        "王芳",
+    ])?;
+    assert!(add.status.success(), "{}", text(&add));
+    assert!(
+        text(&add).contains("password: "),
+        "generated password is shown once"
+    );
+    let list = run(&["user", "list", "--data-dir", path_str(&dir)])?;
+    let list_text = text(&list);
+    assert!(
+        list_text.contains("wangfang") && list_text.contains("cashier,supervisor"),
+        "{list_text}"
+    );
+    let disable = run(&["user", "disable", "--data-dir", path_str(&dir), "wangfang"])?;
+    assert!(disable.status.success(), "{}", text(&disable));
+    let list = text(&run(&["user", "list", "--data-dir", path_str(&dir)])?);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("wangfang") && l.contains("disabled")),
+        "{list}"
+    );
+    let bad_role = run(&[
+        "user",
+        "add",
+        "--data-dir",
+        path_str(&dir),
+        "x1",
+        "--role",
+        "boss",
+    ])?;
+    assert!(!bad_role.status.success());
+    assert!(
+        text(&bad_role).contains("unknown role 'boss'"),
+        "{}",
+        text(&bad_role)
+    );
+
+    let status = serving.terminate()?;
+    assert!(status.success(), "serve exits 0 on SIGTERM");
+    let mut log = String::new();
+    if let Some(mut stderr) = serving.child.stderr.take() {
+        use std::io::Read;
+        stderr.read_to_string(&mut log)?;
+    }
+    assert!(log.contains("stopping PostgreSQL"), "{log}");
+    assert!(
+        !postmaster_running(&dir),
+        "PostgreSQL must stop with the server"
+    );
+
+    // Users can be managed with the server stopped too; the cluster is
+    // started and stopped around the change.
+    let migrate = run(&["migrate", "--data-dir", path_str(&dir)])?;
+    assert!(
+        text(&migrate).contains("schema is current"),
+        "{}",
+        text(&migrate)
+    );
+    assert!(!postmaster_running(&dir));
+    Ok(())
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_leaves_nothing_half_made() -> anyhow::Result<()> {
+    let work = workspace()?;
+
+    let unknown = run(&["serve", "--data-dir", "x", "--bogus"])?;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown).contains("unexpected argument '--bogus'"));
+
+    let missing: PathBuf = work.path().join("nowhere");
+    let output = run(&["serve", "--data-dir", path_str(&missing)])?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("does not exist; create it with `gascis-server init"),
+        "{}",
+        text(&output)
+    );
+
+    // No PostgreSQL binaries: a clear line naming the package, and no dir.
+    let no_pg = work.path().join("no-pg");
+    let output = Command::new(BIN)
+        .args(["init", "--data-dir", path_str(&no_pg)])
+        .env("GASCIS_PG_BINDIR", work.path().join("empty"))
+        .output()?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("apt-get install postgresql"),
+        "{}",
+        text(&output)
+    );
+    assert!(!no_pg.exists(), "nothing may be created");
+
+    // Unwritable location.
+    let blocker = work.path().join("a-file");
+    fs::write(&blocker, "x")?;
+    let output = run(&["init", "--data-dir", path_str(&blocker.join("data"))])?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("cannot create data dir"),
+        "{}",
+        text(&output)
+    );
+
+    // A non-empty directory that is not ours.
+    let foreign = work.path().join("foreign");
+    fs::create_dir(&foreign)?;
+    fs::write(foreign.join("notes.txt"), "keep me")?;
+    let output = run(&["init", "--data-dir", path_str(&foreign)])?;
+    assert!(text(&output).contains("is not empty"), "{}", text(&output));
+    assert_eq!(fs::read_to_string(foreign.join("notes.txt"))?, "keep me");
+
+    // An init that died halfway is simply run again.
+    let dir = work.path().join("data");
+    fs::create_dir(&dir)?;
+    fs::write(dir.join(".init-incomplete"), "")?;
+    fs::create_dir_all(dir.join("tls"))?;
+    fs::write(dir.join("gascis.toml"), "half written [")?;
+    let output = run(&["serve", "--data-dir", path_str(&dir)])?;
+    assert!(
+        text(&output).contains("half-initialised"),
+        "{}",
+        text(&output)
+    );
+    let port = free_port()?;
+    let output = run(&[
+        "init",
+        "--data-dir",
+        path_str(&dir),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])?;
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("first user: admin, password: "));
+
+    // A corrupt configuration names the file and the problem.
+    let good = fs::read_to_string(dir.join("gascis.toml"))?;
+    fs::write(
+        dir.join("gascis.toml"),
+        good.replace("[session]", "[session\n"),
+    )?;
+    let output = run(&["serve", "--data-dir", path_str(&dir)])?;
+    assert_eq!(output.status.code(), Some(1));
+    let message = text(&output);
+    assert!(
+        message.contains("gascis.toml is not a valid gascis configuration"),
+        "{message}"
+    );
+    assert_eq!(message.trim().lines().count(), 1, "one line: {message}");
+    fs::write(dir.join("gascis.toml"), &good)?;
+
+    // Port in use: a clear line, and PostgreSQL is not left running.
+    let taken = TcpListener::bind(("127.0.0.1", port))?;
+    let output = run(&["serve", "--data-dir", path_str(&dir)])?;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output).contains("already in use"),
+        "{}",
+        text(&output)
+    );
+    assert!(
+        !postmaster_running(&dir),
+        "PostgreSQL stopped after the failed start"
+    );
+    drop(taken);
+    Ok(())
+}
