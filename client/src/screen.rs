@@ -1,0 +1,5 @@
+//! The screens of the client. Each exposes its state struct, `Message`,
+//! `Action`, `new`, `update` and `view`; the app routes between them.
+
+pub mod home;
+pub mod login;

@@ -1,0 +1,422 @@
+//! The shell after login: a header bar with company, user and sign-out; a
+//! navigation listing the areas the user's roles may use; the open area.
+
+use gascis_common::Role;
+use iced::widget::{button, column, container, row, scrollable, text};
+use iced::{Alignment, Element, Length, Task};
+
+use crate::api::{self, ApiError, ServerInfo, Session};
+use crate::i18n::{self, Key, Language, tr};
+use crate::theme;
+use crate::widget;
+
+/// A part of the application, one entry of the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// Welcome and server facts; open to everyone.
+    Overview,
+    /// 收费: payments, receipts, IC-card gas sales, shift close.
+    Counter,
+    /// 客户档案: customers, premises, accounts, meters.
+    Customers,
+    /// 抄表计费: readings and billing runs.
+    ReadingsAndBilling,
+    /// 数据导入: legacy Excel ledgers.
+    Import,
+    /// 工单
+    WorkOrders,
+    /// 安检
+    Inspections,
+    /// 发票与报表
+    InvoicesAndReports,
+    /// 系统管理: users, roles, audit.
+    Administration,
+}
+
+impl Area {
+    /// Navigation order: the counter first, as it is what most users do all day.
+    pub const ALL: [Area; 9] = [
+        Area::Overview,
+        Area::Counter,
+        Area::Customers,
+        Area::ReadingsAndBilling,
+        Area::Import,
+        Area::WorkOrders,
+        Area::Inspections,
+        Area::InvoicesAndReports,
+        Area::Administration,
+    ];
+
+    /// The roles that may open this area; `None` means everyone.
+    pub fn roles(self) -> Option<&'static [Role]> {
+        use Role::{Admin, BackOffice, Cashier, Field, Finance, Supervisor};
+
+        match self {
+            Area::Overview => None,
+            Area::Counter => Some(&[Cashier, Supervisor]),
+            Area::Customers => Some(&[Cashier, Supervisor, BackOffice, Field]),
+            Area::ReadingsAndBilling => Some(&[BackOffice, Field]),
+            Area::Import => Some(&[BackOffice]),
+            Area::WorkOrders => Some(&[BackOffice, Field, Supervisor]),
+            Area::Inspections => Some(&[Field, BackOffice]),
+            Area::InvoicesAndReports => Some(&[Finance, Supervisor]),
+            Area::Administration => Some(&[Admin]),
+        }
+    }
+
+    pub fn is_open_to(self, roles: &[Role]) -> bool {
+        self.roles()
+            .is_none_or(|allowed| allowed.iter().any(|role| roles.contains(role)))
+    }
+}
+
+/// The areas a user with `roles` may use, in navigation order.
+pub fn areas_for(roles: &[Role]) -> Vec<Area> {
+    Area::ALL
+        .into_iter()
+        .filter(|area| area.is_open_to(roles))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Home {
+    session: Session,
+    areas: Vec<Area>,
+    selected: Area,
+    server_info: ServerInfoState,
+    is_logging_out: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ServerInfoState {
+    Loading,
+    Loaded(ServerInfo),
+    Failed(ApiError),
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Select(Area),
+    SelectLanguage(Language),
+    LogOut,
+    LoggedOut(Result<(), ApiError>),
+    ServerInfoLoaded(Result<ServerInfo, ApiError>),
+}
+
+#[derive(Debug)]
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    SwitchLanguage(Language),
+    /// Back to the login screen; `reason` is shown there when the server
+    /// ended the session rather than the user.
+    LoggedOut {
+        reason: Option<ApiError>,
+    },
+}
+
+impl Home {
+    /// The shell for a new session, and the task that fetches the server
+    /// facts for the header and overview.
+    pub fn new(session: Session) -> (Self, Task<Message>) {
+        let areas = areas_for(&session.user.roles);
+        let task = Task::perform(api::server_info(session.clone()), Message::ServerInfoLoaded);
+        let home = Home {
+            session,
+            areas,
+            selected: Area::Overview,
+            server_info: ServerInfoState::Loading,
+            is_logging_out: false,
+        };
+        (home, task)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn areas(&self) -> &[Area] {
+        &self.areas
+    }
+
+    pub fn selected(&self) -> Area {
+        self.selected
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::Select(area) => {
+                // Only what the navigation offers; a stale message must not
+                // open an area the roles do not allow.
+                if self.areas.contains(&area) {
+                    self.selected = area;
+                }
+                Action::None
+            }
+            Message::SelectLanguage(language) => Action::SwitchLanguage(language),
+            Message::LogOut => {
+                if self.is_logging_out {
+                    return Action::None;
+                }
+                self.is_logging_out = true;
+                Action::Run(Task::perform(
+                    api::logout(self.session.clone()),
+                    Message::LoggedOut,
+                ))
+            }
+            Message::LoggedOut(result) => {
+                // The user wants out: a server that cannot be told still
+                // expires the session by itself, so go back to login anyway.
+                if let Err(error) = result {
+                    tracing::warn!(%error, "logout failed; leaving the session to expire");
+                }
+                Action::LoggedOut { reason: None }
+            }
+            Message::ServerInfoLoaded(Ok(info)) => {
+                self.server_info = ServerInfoState::Loaded(info);
+                Action::None
+            }
+            Message::ServerInfoLoaded(Err(ApiError::SessionExpired)) => Action::LoggedOut {
+                reason: Some(ApiError::SessionExpired),
+            },
+            Message::ServerInfoLoaded(Err(error)) => {
+                tracing::warn!(%error, "cannot load server info");
+                self.server_info = ServerInfoState::Failed(error);
+                Action::None
+            }
+        }
+    }
+
+    pub fn view(&self, language: Language) -> Element<'_, Message> {
+        let company = match &self.server_info {
+            ServerInfoState::Loaded(info) if !info.company_name.is_empty() => {
+                info.company_name.clone()
+            }
+            _ => tr(language, Key::ProductName).to_owned(),
+        };
+        let user = &self.session.user;
+
+        let header = widget::header_bar(
+            text(company).size(18),
+            row![
+                text(user.display_name.as_str()),
+                text(i18n::role_list(language, &user.roles))
+                    .size(theme::TEXT_SMALL)
+                    .style(theme::text::on_header_muted),
+                widget::language_switch(language, Message::SelectLanguage),
+                button(text(tr(
+                    language,
+                    if self.is_logging_out {
+                        Key::LoggingOut
+                    } else {
+                        Key::LogOut
+                    }
+                )))
+                .padding([4, 12])
+                .style(theme::button::on_header)
+                .on_press_maybe((!self.is_logging_out).then_some(Message::LogOut)),
+            ]
+            .spacing(14)
+            .align_y(Alignment::Center),
+        );
+
+        let navigation = container(
+            column(self.areas.iter().map(|&area| {
+                button(text(i18n::area_name(language, area)))
+                    .width(Length::Fill)
+                    .padding([8, 14])
+                    .style(theme::button::navigation(area == self.selected))
+                    .on_press(Message::Select(area))
+                    .into()
+            }))
+            .spacing(4),
+        )
+        .padding(10)
+        .width(200)
+        .height(Length::Fill)
+        .style(theme::container::navigation);
+
+        let content = match self.selected {
+            Area::Overview => self.overview(language),
+            area => placeholder(language, area),
+        };
+
+        column![
+            header,
+            row![
+                navigation,
+                container(scrollable(content))
+                    .padding(24)
+                    .width(Length::Fill)
+                    .height(Length::Fill)
+                    .style(theme::container::page),
+            ]
+            .height(Length::Fill),
+        ]
+        .into()
+    }
+
+    fn overview(&self, language: Language) -> Element<'_, Message> {
+        let not_available = || tr(language, Key::NotAvailable).to_owned();
+        let (server_version, schema_version, server_time) = match &self.server_info {
+            ServerInfoState::Loaded(info) => (
+                info.server_version.clone(),
+                info.schema_version.clone(),
+                info.server_time
+                    .map(i18n::local_date_time)
+                    .unwrap_or_else(not_available),
+            ),
+            ServerInfoState::Loading => {
+                let loading = tr(language, Key::Loading).to_owned();
+                (loading.clone(), loading.clone(), loading)
+            }
+            ServerInfoState::Failed(_) => (not_available(), not_available(), not_available()),
+        };
+        let expiry = self
+            .session
+            .expires_at
+            .map(i18n::local_date_time)
+            .unwrap_or_else(not_available);
+
+        let fact = |label: Key, value: String| {
+            row![
+                text(tr(language, label))
+                    .width(160)
+                    .style(theme::text::muted),
+                text(value),
+            ]
+            .spacing(12)
+        };
+
+        let mut facts = column![
+            text(i18n::welcome(language, &self.session.user.display_name)).size(18),
+            fact(Key::ServerVersion, server_version),
+            fact(Key::SchemaVersion, schema_version),
+            fact(Key::ServerTime, server_time),
+            fact(Key::SessionExpiry, expiry),
+        ]
+        .spacing(12);
+
+        if let ServerInfoState::Failed(error) = &self.server_info {
+            let error = i18n::error_text(language, error);
+            facts = facts.push(
+                text(format!(
+                    "{}: {}",
+                    tr(language, Key::ServerInfoFailed),
+                    error.headline
+                ))
+                .size(theme::TEXT_SMALL)
+                .style(theme::text::error),
+            );
+        }
+
+        card(facts.into())
+    }
+}
+
+/// The content of an area that is not built yet.
+fn placeholder(language: Language, area: Area) -> Element<'static, Message> {
+    card(
+        column![
+            text(i18n::area_name(language, area)).size(18),
+            text(tr(language, Key::ModuleComesLater)).style(theme::text::muted),
+        ]
+        .spacing(10)
+        .into(),
+    )
+}
+
+fn card(content: Element<'_, Message>) -> Element<'_, Message> {
+    container(content)
+        .padding(24)
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Role::*;
+
+    #[test]
+    fn cashier_gets_counter_and_customers() {
+        assert_eq!(
+            areas_for(&[Cashier]),
+            vec![Area::Overview, Area::Counter, Area::Customers]
+        );
+    }
+
+    #[test]
+    fn every_role_sees_its_areas() {
+        assert_eq!(
+            areas_for(&[Supervisor]),
+            vec![
+                Area::Overview,
+                Area::Counter,
+                Area::Customers,
+                Area::WorkOrders,
+                Area::InvoicesAndReports
+            ]
+        );
+        assert_eq!(
+            areas_for(&[BackOffice]),
+            vec![
+                Area::Overview,
+                Area::Customers,
+                Area::ReadingsAndBilling,
+                Area::Import,
+                Area::WorkOrders,
+                Area::Inspections
+            ]
+        );
+        assert_eq!(
+            areas_for(&[Field]),
+            vec![
+                Area::Overview,
+                Area::Customers,
+                Area::ReadingsAndBilling,
+                Area::WorkOrders,
+                Area::Inspections
+            ]
+        );
+        assert_eq!(
+            areas_for(&[Finance]),
+            vec![Area::Overview, Area::InvoicesAndReports]
+        );
+        assert_eq!(
+            areas_for(&[Admin]),
+            vec![Area::Overview, Area::Administration]
+        );
+    }
+
+    #[test]
+    fn several_roles_combine_without_duplicates() {
+        assert_eq!(
+            areas_for(&[Cashier, Finance, Cashier]),
+            vec![
+                Area::Overview,
+                Area::Counter,
+                Area::Customers,
+                Area::InvoicesAndReports
+            ]
+        );
+        assert_eq!(areas_for(&Role::ALL), Area::ALL.to_vec());
+    }
+
+    #[test]
+    fn no_roles_still_sees_the_overview() {
+        assert_eq!(areas_for(&[]), vec![Area::Overview]);
+    }
+
+    #[test]
+    fn only_administrators_administer() {
+        for role in Role::ALL {
+            assert_eq!(
+                areas_for(&[role]).contains(&Area::Administration),
+                role == Admin,
+                "{role}"
+            );
+        }
+    }
+}
