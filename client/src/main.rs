@@ -10,7 +10,8 @@ fn main() -> iced::Result {
     // Logs go to stderr; RUST_LOG=debug gives detail when IT investigates.
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,wgpu=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("warn,gascis=info")),
         )
         .init();
 

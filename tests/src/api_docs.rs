@@ -18,7 +18,12 @@ fn comments(file: &FileDescriptorProto) -> HashMap<Vec<i32>, String> {
 }
 
 fn tidy(text: &str) -> String {
-    text.lines().map(str::trim).collect::<Vec<_>>().join("\n")
+    // protoc keeps the one space after `//`; indentation beyond it is meaningful
+    // (continued list items).
+    text.lines()
+        .map(|line| line.strip_prefix(' ').unwrap_or(line).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn gascis_files() -> anyhow::Result<Vec<FileDescriptorProto>> {
