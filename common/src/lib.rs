@@ -2,7 +2,10 @@
 //!
 //! No I/O lives here: no database, no network, no UI. See ARCHITECTURE.md.
 
+pub mod identity;
+pub mod masking;
 pub mod money;
+pub mod phone;
 pub mod proto;
 pub mod role;
 
