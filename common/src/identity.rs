@@ -128,7 +128,10 @@ mod tests {
 
     #[test]
     fn accepts_valid_numbers_and_upper_cases_x() {
-        assert_eq!(ResidentId::parse(SPECIMEN).map(|i| i.0), Ok(SPECIMEN.to_owned()));
+        assert_eq!(
+            ResidentId::parse(SPECIMEN).map(|i| i.0),
+            Ok(SPECIMEN.to_owned())
+        );
         assert_eq!(
             ResidentId::parse(" 11010519491231002x ").map(|i| i.0),
             Ok(SPECIMEN.to_owned())
@@ -138,7 +141,10 @@ mod tests {
     #[test]
     fn upgrades_fifteen_digit_numbers() {
         let upgraded = ResidentId::parse("110105491231002").map(|i| i.0);
-        assert_eq!(upgraded.as_deref().map(|s| &s[..17]), Ok("11010519491231002"));
+        assert_eq!(
+            upgraded.as_deref().map(|s| &s[..17]),
+            Ok("11010519491231002")
+        );
         assert_eq!(upgraded.map(|s| s.len()), Ok(18));
     }
 
@@ -146,10 +152,19 @@ mod tests {
     fn refuses_each_kind_of_mistake_with_its_reason() {
         assert_eq!(
             ResidentId::parse("110105194912310021"),
-            Err(ResidentIdError::CheckDigit { expected: 'X', found: '1' })
+            Err(ResidentIdError::CheckDigit {
+                expected: 'X',
+                found: '1'
+            })
         );
-        assert_eq!(ResidentId::parse("1101051949"), Err(ResidentIdError::Length(10)));
-        assert_eq!(ResidentId::parse("11010519491231002A"), Err(ResidentIdError::Characters));
+        assert_eq!(
+            ResidentId::parse("1101051949"),
+            Err(ResidentIdError::Length(10))
+        );
+        assert_eq!(
+            ResidentId::parse("11010519491231002A"),
+            Err(ResidentIdError::Characters)
+        );
         assert!(matches!(
             ResidentId::parse("110105194902300021"),
             Err(ResidentIdError::BirthDate(_))

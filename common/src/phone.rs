@@ -5,7 +5,9 @@
 pub enum PhoneError {
     #[error("'{0}' has characters that are not part of a phone number")]
     Characters(String),
-    #[error("'{0}' is not a mobile number (11 digits starting 13-19) or a landline with area code (e.g. 021-12345678)")]
+    #[error(
+        "'{0}' is not a mobile number (11 digits starting 13-19) or a landline with area code (e.g. 021-12345678)"
+    )]
     Shape(String),
 }
 
@@ -22,7 +24,8 @@ pub fn normalise(text: &str) -> Result<String, PhoneError> {
             '0'..='9' => digits.push(character),
             // Full-width digits from Chinese input methods.
             '０'..='９' => {
-                let digit = char::from_u32(character as u32 - '０' as u32 + '0' as u32).unwrap_or('0');
+                let digit =
+                    char::from_u32(character as u32 - '０' as u32 + '0' as u32).unwrap_or('0');
                 if in_extension {
                     extension.push(digit);
                 } else {
@@ -50,7 +53,11 @@ pub fn normalise(text: &str) -> Result<String, PhoneError> {
         digits
     } else if digits.starts_with('0') {
         // 010 and 02x are three-digit area codes; every other is four.
-        let area_len = if digits.starts_with("01") || digits.starts_with("02") { 3 } else { 4 };
+        let area_len = if digits.starts_with("01") || digits.starts_with("02") {
+            3
+        } else {
+            4
+        };
         if digits.len() <= area_len {
             return Err(shape());
         }
@@ -77,7 +84,14 @@ mod tests {
 
     #[test]
     fn mobiles_lose_spaces_dashes_and_country_code() {
-        for text in ["13812345678", "138 1234 5678", "138-1234-5678", "+86 138 1234 5678", "008613812345678", "１３８１２３４５６７８"] {
+        for text in [
+            "13812345678",
+            "138 1234 5678",
+            "138-1234-5678",
+            "+86 138 1234 5678",
+            "008613812345678",
+            "１３８１２３４５６７８",
+        ] {
             assert_eq!(normalise(text), Ok("13812345678".to_owned()), "{text}");
         }
     }
@@ -87,14 +101,23 @@ mod tests {
         assert_eq!(normalise("021-12345678"), Ok("021-12345678".to_owned()));
         assert_eq!(normalise("(021) 1234 5678"), Ok("021-12345678".to_owned()));
         assert_eq!(normalise("057187654321"), Ok("0571-87654321".to_owned()));
-        assert_eq!(normalise("010-8765432 转 801"), Ok("010-8765432-801".to_owned()));
+        assert_eq!(
+            normalise("010-8765432 转 801"),
+            Ok("010-8765432-801".to_owned())
+        );
     }
 
     #[test]
     fn junk_and_wrong_shapes_are_refused() {
-        assert!(matches!(normalise("12812345678"), Err(PhoneError::Shape(_))));
+        assert!(matches!(
+            normalise("12812345678"),
+            Err(PhoneError::Shape(_))
+        ));
         assert!(matches!(normalise("12345678"), Err(PhoneError::Shape(_))));
-        assert!(matches!(normalise("138abc"), Err(PhoneError::Characters(_))));
+        assert!(matches!(
+            normalise("138abc"),
+            Err(PhoneError::Characters(_))
+        ));
         assert!(matches!(normalise(""), Err(PhoneError::Shape(_))));
     }
 }

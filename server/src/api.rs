@@ -1,5 +1,6 @@
 //! gRPC handlers: thin adapters from proto to the domain and back.
 
+pub mod archive_service;
 pub mod auth_service;
 pub mod system_service;
 pub mod user_service;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub auth: AuthSettings,
     pub config: Config,
+    pub pii: Arc<crate::pii::PiiKeys>,
 }
 
 pub type SharedState = Arc<AppState>;

@@ -175,6 +175,8 @@ pub fn init(dir: &DataDir, options: &InitOptions) -> anyhow::Result<Initialised>
     fs::write(dir.server_certificate_path(), &server.certificate_pem)?;
     data_dir::write_private_file(&dir.server_key_path(), server.key_pem.as_bytes())?;
 
+    data_dir::create_private_dir(&dir.keys_dir())?;
+    crate::pii::PiiKeys::generate().save(&dir.pii_keys_path())?;
     data_dir::create_private_dir(&dir.log_dir())?;
     if let Some(account) = &account {
         // The service runs as this account: it must own what it reads.
@@ -186,6 +188,8 @@ pub fn init(dir: &DataDir, options: &InitOptions) -> anyhow::Result<Initialised>
             dir.ca_key_path(),
             dir.server_certificate_path(),
             dir.server_key_path(),
+            dir.keys_dir(),
+            dir.pii_keys_path(),
             dir.log_dir(),
             dir.init_marker(),
         ] {
@@ -290,6 +294,7 @@ pub async fn serve(dir: &DataDir, before_ready: impl FnOnce(SocketAddr)) -> anyh
             dir.server_key_path().display()
         )
     })?;
+    let pii = std::sync::Arc::new(dir.pii_keys()?);
     let cluster = if config.uses_managed_cluster() {
         let cluster = dir.cluster(&config)?;
         if !cluster.is_initialised() {
@@ -310,6 +315,7 @@ pub async fn serve(dir: &DataDir, before_ready: impl FnOnce(SocketAddr)) -> anyh
         migration_url,
         certificate_pem,
         key_pem,
+        pii,
     })
     .await;
     let mut server = match started_server {

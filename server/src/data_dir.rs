@@ -3,6 +3,7 @@
 //! ```text
 //! DIR/gascis.toml        configuration (documented defaults)
 //! DIR/tls/               ca.crt (give to clients), ca.key, server.crt, server.key
+//! DIR/keys/pii.toml      keys of personal data at rest (back up with the database)
 //! DIR/postgres/          the private PostgreSQL cluster
 //! DIR/run/               PostgreSQL's unix socket
 //! DIR/log/               postgresql.log
@@ -60,6 +61,12 @@ impl DataDir {
     }
     pub fn server_key_path(&self) -> PathBuf {
         self.tls_dir().join("server.key")
+    }
+    pub fn keys_dir(&self) -> PathBuf {
+        self.root.join("keys")
+    }
+    pub fn pii_keys_path(&self) -> PathBuf {
+        self.keys_dir().join("pii.toml")
     }
     pub fn pg_data(&self) -> PathBuf {
         self.root.join("postgres")
@@ -152,6 +159,21 @@ impl DataDir {
                 Err(error).with_context(|| format!("cannot lock {}", self.lock_path().display()))
             }
         }
+    }
+
+    /// The personal-data keys; made on first use for data dirs initialised
+    /// before they existed.
+    pub fn pii_keys(&self) -> anyhow::Result<crate::pii::PiiKeys> {
+        let path = self.pii_keys_path();
+        if path.exists() {
+            return Ok(crate::pii::PiiKeys::load(&path)?);
+        }
+        create_private_dir(&self.keys_dir())
+            .with_context(|| format!("cannot create {}", self.keys_dir().display()))?;
+        let keys = crate::pii::PiiKeys::generate();
+        keys.save(&path)?;
+        tracing::warn!(path = %path.display(), "created personal-data keys; back them up");
+        Ok(keys)
     }
 
     pub fn start_settings(config: &Config) -> StartSettings {

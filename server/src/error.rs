@@ -2,7 +2,9 @@
 //! mapping to gRPC statuses. Internal details are logged, never sent.
 
 use chrono::{DateTime, Utc};
-use gascis_common::proto::{LOCKED_UNTIL_METADATA_KEY, REASON_METADATA_KEY, reason};
+use gascis_common::proto::{
+    FIELD_METADATA_KEY, LOCKED_UNTIL_METADATA_KEY, REASON_METADATA_KEY, reason,
+};
 use tonic::{Code, Status, metadata::MetadataValue};
 
 use crate::db::DbError;
@@ -10,10 +12,16 @@ use crate::db::DbError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{field}: {message}")]
-    InvalidArgument {
-        field: &'static str,
-        message: String,
-    },
+    InvalidArgument { field: String, message: String },
+    /// The row changed since the client read it.
+    #[error("{0}")]
+    StaleVersion(String),
+    /// The action is not possible in the current state (FAILED_PRECONDITION).
+    #[error("{0}")]
+    Refused(String),
+    /// The action needs a supervisor's approval.
+    #[error("{0}")]
+    ApprovalRequired(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -44,10 +52,22 @@ impl From<diesel::result::Error> for Error {
 }
 
 impl Error {
-    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
-            field,
+            field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// The same error about a field one level down, e.g. `id_number` ->
+    /// `new_customer.id_number`.
+    pub fn within(self, parent: &str) -> Self {
+        match self {
+            Error::InvalidArgument { field, message } => Error::InvalidArgument {
+                field: format!("{parent}.{field}"),
+                message,
+            },
+            other => other,
         }
     }
 }
@@ -63,7 +83,20 @@ fn with_reason(code: Code, message: String, reason: &'static str) -> Status {
 impl From<Error> for Status {
     fn from(error: Error) -> Self {
         match error {
-            Error::InvalidArgument { .. } => Status::invalid_argument(error.to_string()),
+            Error::InvalidArgument { ref field, .. } => {
+                let mut status = Status::invalid_argument(error.to_string());
+                if let Ok(value) = field.parse() {
+                    status.metadata_mut().insert(FIELD_METADATA_KEY, value);
+                }
+                status
+            }
+            Error::StaleVersion(message) => {
+                with_reason(Code::Aborted, message, reason::STALE_VERSION)
+            }
+            Error::Refused(message) => Status::failed_precondition(message),
+            Error::ApprovalRequired(message) => {
+                with_reason(Code::FailedPrecondition, message, reason::APPROVAL_REQUIRED)
+            }
             Error::NotFound(message) => Status::not_found(message),
             Error::AlreadyExists(message) => Status::already_exists(message),
             Error::BadCredentials => with_reason(

@@ -1,6 +1,7 @@
 //! gascis-server: the on-prem server of gascis. See ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod archive;
 pub mod auth;
 pub mod client;
 pub mod commands;
@@ -8,7 +9,9 @@ pub mod config;
 pub mod data_dir;
 pub mod db;
 pub mod error;
+pub mod ledger;
 pub mod pg;
+pub mod pii;
 pub mod schema;
 pub mod serve;
 pub mod tls;

@@ -1,4 +1,4 @@
-// @generated-style: mirrors migrations/ (checked by tests/tests/schema.rs).
+// Mirrors migrations/; tests/tests/database.rs checks the schema conventions.
 
 diesel::table! {
     audit_events (id) {
@@ -44,4 +44,208 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(audit_events, sessions, users);
+diesel::table! {
+    customers (id) {
+        id -> Int8,
+        party_kind -> Text,
+        customer_type -> Text,
+        name -> Text,
+        id_type -> Text,
+        id_number_enc -> Nullable<Bytea>,
+        id_number_hash -> Nullable<Bytea>,
+        id_number_masked -> Text,
+        phone_enc -> Nullable<Bytea>,
+        phone_hash -> Nullable<Bytea>,
+        phone_masked -> Text,
+        phone2_enc -> Nullable<Bytea>,
+        phone2_hash -> Nullable<Bytea>,
+        phone2_masked -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    premises (id) {
+        id -> Int8,
+        district -> Text,
+        community -> Text,
+        building -> Text,
+        unit -> Text,
+        room -> Text,
+        address -> Text,
+        latitude -> Nullable<Numeric>,
+        longitude -> Nullable<Numeric>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    accounts (id) {
+        id -> Int8,
+        account_no -> Text,
+        customer_id -> Int8,
+        premise_id -> Int8,
+        status -> Text,
+        low_income -> Bool,
+        tariff_code -> Text,
+        opened_on -> Date,
+        closed_on -> Nullable<Date>,
+        open_idempotency_key -> Nullable<Text>,
+        open_request_sha256 -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    account_holders (id) {
+        id -> Int8,
+        account_id -> Int8,
+        customer_id -> Int8,
+        from_date -> Date,
+        to_date -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    household_registrations (id) {
+        id -> Int8,
+        account_id -> Int8,
+        household_size -> Int4,
+        effective_from -> Date,
+        recorded_at -> Timestamptz,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    meters (id) {
+        id -> Int8,
+        meter_no -> Text,
+        meter_type -> Text,
+        maker -> Text,
+        model -> Text,
+        size -> Text,
+        digits -> Int4,
+        installed_on -> Date,
+        initial_reading -> Numeric,
+        account_id -> Nullable<Int8>,
+        installed -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    meter_events (id) {
+        id -> Int8,
+        meter_id -> Int8,
+        account_id -> Int8,
+        kind -> Text,
+        reading -> Numeric,
+        occurred_on -> Date,
+        recorded_at -> Timestamptz,
+        recorded_by -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Int8,
+        contract_no -> Text,
+        account_id -> Int8,
+        signed_on -> Date,
+        gas_purpose -> Text,
+        price_policy -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    ic_cards (id) {
+        id -> Int8,
+        card_no -> Text,
+        account_id -> Int8,
+        issue_count -> Int4,
+        status -> Text,
+        issued_at -> Timestamptz,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    change_records (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        user_id -> Nullable<Int8>,
+        username -> Text,
+        account_id -> Nullable<Int8>,
+        entity -> Text,
+        entity_id -> Int8,
+        action -> Text,
+        reason -> Text,
+        differences -> Array<Text>,
+        approved_by -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_transactions (id) {
+        id -> Int8,
+        business_key -> Text,
+        kind -> Text,
+        account_id -> Nullable<Int8>,
+        occurred_on -> Date,
+        created_at -> Timestamptz,
+        created_by -> Text,
+        reverses_id -> Nullable<Int8>,
+        memo -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_lines (id) {
+        id -> Int8,
+        transaction_id -> Int8,
+        book -> Text,
+        account_id -> Nullable<Int8>,
+        amount -> Numeric,
+    }
+}
+
+diesel::joinable!(accounts -> customers (customer_id));
+diesel::joinable!(accounts -> premises (premise_id));
+diesel::joinable!(account_holders -> accounts (account_id));
+diesel::joinable!(account_holders -> customers (customer_id));
+diesel::joinable!(household_registrations -> accounts (account_id));
+diesel::joinable!(meter_events -> meters (meter_id));
+diesel::joinable!(contracts -> accounts (account_id));
+diesel::joinable!(ic_cards -> accounts (account_id));
+diesel::joinable!(ledger_lines -> ledger_transactions (transaction_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    sessions,
+    users,
+    accounts,
+    account_holders,
+    customers,
+    premises,
+    meters,
+    meter_events,
+    contracts,
+    ic_cards,
+    household_registrations,
+    change_records,
+    ledger_transactions,
+    ledger_lines,
+);

@@ -6,15 +6,18 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use gascis_common::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
-        auth_service_server::AuthServiceServer, system_service_server::SystemServiceServer,
-        user_service_server::UserServiceServer,
+        archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
+        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming};
 
 use crate::{
-    api::{AppState, auth_service::AuthApi, system_service::SystemApi, user_service::UserApi},
+    api::{
+        AppState, archive_service::ArchiveApi, auth_service::AuthApi, system_service::SystemApi,
+        user_service::UserApi,
+    },
     auth::{
         AuthSettings,
         layer::{AuthLayer, AuthState},
@@ -32,6 +35,8 @@ pub struct ServeOptions {
     pub migration_url: String,
     pub certificate_pem: String,
     pub key_pem: String,
+    /// Keys of the personal data at rest.
+    pub pii: Arc<crate::pii::PiiKeys>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +112,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         migration_url,
         certificate_pem,
         key_pem,
+        pii,
     } = options;
     let address = config.server.listen;
     // Bind first: a port in use is the commonest start-up failure, and it
@@ -139,6 +145,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         pool: pool.clone(),
         auth,
         config: config.clone(),
+        pii,
     });
     let auth_layer = AuthLayer::new(Arc::new(AuthState {
         pool,
@@ -149,6 +156,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     health.set_serving::<AuthServiceServer<AuthApi>>().await;
     health.set_serving::<SystemServiceServer<SystemApi>>().await;
     health.set_serving::<UserServiceServer<UserApi>>().await;
+    health
+        .set_serving::<ArchiveServiceServer<ArchiveApi>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -171,6 +181,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
             state: Arc::clone(&state),
         }))
         .add_service(UserServiceServer::new(UserApi {
+            state: Arc::clone(&state),
+        }))
+        .add_service(ArchiveServiceServer::new(ArchiveApi {
             state: Arc::clone(&state),
         }));
 

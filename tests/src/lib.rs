@@ -6,6 +6,7 @@
 //! however it exits (success, failed tests, panic, kill).
 
 pub mod api_docs;
+pub mod archive_fixtures;
 
 use std::{
     fs,
@@ -182,6 +183,8 @@ pub struct TestServer {
     pub ca_pem: String,
     /// The CA certificate as a file, for code that takes a path (the client).
     pub ca_path: PathBuf,
+    /// The keys personal data is encrypted with.
+    pub pii: std::sync::Arc<gascis_server::pii::PiiKeys>,
     server: Option<RunningServer>,
 }
 
@@ -222,6 +225,7 @@ impl TestServer {
             Ok(())
         })
         .await??;
+        let pii = std::sync::Arc::new(gascis_server::pii::PiiKeys::generate());
         let ca_path = cluster()?.root.join("ca.crt");
         if !ca_path.exists() {
             fs::write(&ca_path, &ca.certificate_pem)?;
@@ -232,6 +236,7 @@ impl TestServer {
             migration_url: db.owner_url.clone(),
             certificate_pem: certificate.certificate_pem.clone(),
             key_pem: certificate.key_pem.clone(),
+            pii: std::sync::Arc::clone(&pii),
         })
         .await?;
         Ok(TestServer {
@@ -240,6 +245,7 @@ impl TestServer {
             config,
             ca_pem: ca.certificate_pem.clone(),
             ca_path,
+            pii,
             server: Some(server),
         })
     }

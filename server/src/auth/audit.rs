@@ -19,6 +19,9 @@ pub mod kind {
     pub const PASSWORD_CHANGED: &str = "password_changed";
     pub const USER_DISABLED: &str = "user_disabled";
     pub const USER_ENABLED: &str = "user_enabled";
+    pub const APPROVAL_GRANTED: &str = "approval_granted";
+    pub const APPROVAL_REFUSED: &str = "approval_refused";
+    pub const PII_REVEALED: &str = "pii_revealed";
 }
 
 #[derive(Debug, Clone, Default, Insertable)]

@@ -27,6 +27,15 @@ impl Access {
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
+const ARCHIVE_READERS: &[Role] = &[
+    Role::Cashier,
+    Role::Supervisor,
+    Role::BackOffice,
+    Role::Field,
+    Role::Finance,
+];
+const BACK_OFFICE: &[Role] = &[Role::BackOffice];
+const PII_VIEWERS: &[Role] = &[Role::BackOffice, Role::Admin];
 
 /// Full gRPC paths of gascis.v1 and the roles that may call them.
 pub const METHODS: &[(&str, Access)] = &[
@@ -44,6 +53,58 @@ pub const METHODS: &[(&str, Access)] = &[
     (
         "/gascis.v1.UserService/SetUserDisabled",
         Access::Roles(ADMIN),
+    ),
+    (
+        "/gascis.v1.ArchiveService/SearchAccounts",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.ArchiveService/GetAccount",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.ArchiveService/ListChanges",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.ArchiveService/OpenAccount",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/TransferAccount",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/CloseAccount",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/SetAccountSuspended",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/ReplaceMeter",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/UpdateCustomer",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/UpdatePremise",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/UpdateAccount",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/RegisterHousehold",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ArchiveService/RevealCustomerPii",
+        Access::Roles(PII_VIEWERS),
     ),
 ];
 

@@ -48,10 +48,10 @@ pub struct NewLogin {
     pub expires_at: DateTime<Utc>,
 }
 
-/// What a login attempt did; failures are committed too (counter, lockout,
-/// audit) before they become an error.
+/// What a credential check did; failures are committed too (counter,
+/// lockout, audit) before they become an error.
 enum Outcome {
-    Opened(NewLogin),
+    Verified(User),
     Refused(Error),
 }
 
@@ -62,103 +62,119 @@ pub struct LoginAttempt<'a> {
     pub peer: &'a str,
 }
 
-pub fn login(
+/// Checks a user name and password with lockout bookkeeping and auditing,
+/// inside the caller's transaction. `purpose` goes into the audit detail
+/// ("login" or "approval").
+fn verify_credentials(
     connection: &mut PgConnection,
     settings: &AuthSettings,
     attempt: &LoginAttempt<'_>,
-) -> Result<NewLogin> {
+    purpose: &str,
+) -> Result<Outcome> {
     let username = users::normalise_username(attempt.username);
-    let client_name: String = attempt.client_name.chars().take(200).collect();
-    let outcome = connection.transaction(|connection| -> Result<Outcome> {
-        let now = Utc::now();
-        let user = users_table::table
-            .filter(users_table::username.eq(&username))
-            .select(User::as_select())
-            .for_update()
-            .first(connection)
-            .optional()?;
-        let audit_event = |connection: &mut PgConnection,
-                           kind: &'static str,
-                           user_id: Option<i64>,
-                           detail: &str| {
+    let now = Utc::now();
+    let user = users_table::table
+        .filter(users_table::username.eq(&username))
+        .select(User::as_select())
+        .for_update()
+        .first(connection)
+        .optional()?;
+    let audit_event =
+        |connection: &mut PgConnection, kind: &'static str, user_id: Option<i64>, detail: &str| {
             audit::record(
                 connection,
                 NewAuditEvent {
                     kind,
                     username: &username,
                     user_id,
-                    detail,
+                    detail: &format!("{purpose}: {detail}"),
                     peer: attempt.peer,
                     ..Default::default()
                 },
             )
         };
-        let Some(user) = user else {
-            password::verify_dummy(attempt.password);
-            audit_event(connection, kind::LOGIN_FAILED, None, "unknown user")?;
-            return Ok(Outcome::Refused(Error::BadCredentials));
-        };
-        if user.disabled {
-            audit_event(
-                connection,
-                kind::LOGIN_REFUSED,
-                Some(user.id),
-                "user disabled",
-            )?;
-            return Ok(Outcome::Refused(Error::Disabled));
-        }
-        if let Some(until) = user.locked_until.filter(|until| *until > now) {
-            audit_event(
-                connection,
-                kind::LOGIN_REFUSED,
-                Some(user.id),
-                &format!("locked until {until}"),
-            )?;
-            return Ok(Outcome::Refused(Error::Locked { until }));
-        }
-        if !password::verify(attempt.password, &user.password_hash) {
-            let failures = user.failed_login_count.saturating_add(1);
-            let max = i32::try_from(settings.max_failed_logins).unwrap_or(i32::MAX);
-            if failures >= max {
-                let until = now + settings.lockout;
-                diesel::update(users_table::table.find(user.id))
-                    .set((
-                        users_table::failed_login_count.eq(0),
-                        users_table::locked_until.eq(Some(until)),
-                    ))
-                    .execute(connection)?;
-                audit_event(
-                    connection,
-                    kind::LOGIN_FAILED,
-                    Some(user.id),
-                    "wrong password",
-                )?;
-                audit_event(
-                    connection,
-                    kind::USER_LOCKED,
-                    Some(user.id),
-                    &format!("{failures} failed logins; locked until {until}"),
-                )?;
-                return Ok(Outcome::Refused(Error::Locked { until }));
-            }
+    let Some(user) = user else {
+        password::verify_dummy(attempt.password);
+        audit_event(connection, kind::LOGIN_FAILED, None, "unknown user")?;
+        return Ok(Outcome::Refused(Error::BadCredentials));
+    };
+    if user.disabled {
+        audit_event(
+            connection,
+            kind::LOGIN_REFUSED,
+            Some(user.id),
+            "user disabled",
+        )?;
+        return Ok(Outcome::Refused(Error::Disabled));
+    }
+    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+        audit_event(
+            connection,
+            kind::LOGIN_REFUSED,
+            Some(user.id),
+            &format!("locked until {until}"),
+        )?;
+        return Ok(Outcome::Refused(Error::Locked { until }));
+    }
+    if !password::verify(attempt.password, &user.password_hash) {
+        let failures = user.failed_login_count.saturating_add(1);
+        let max = i32::try_from(settings.max_failed_logins).unwrap_or(i32::MAX);
+        if failures >= max {
+            let until = now + settings.lockout;
             diesel::update(users_table::table.find(user.id))
-                .set(users_table::failed_login_count.eq(failures))
+                .set((
+                    users_table::failed_login_count.eq(0),
+                    users_table::locked_until.eq(Some(until)),
+                ))
                 .execute(connection)?;
             audit_event(
                 connection,
                 kind::LOGIN_FAILED,
                 Some(user.id),
-                &format!("wrong password ({failures} of {max})"),
+                "wrong password",
             )?;
-            return Ok(Outcome::Refused(Error::BadCredentials));
+            audit_event(
+                connection,
+                kind::USER_LOCKED,
+                Some(user.id),
+                &format!("{failures} failed logins; locked until {until}"),
+            )?;
+            return Ok(Outcome::Refused(Error::Locked { until }));
         }
-        let user = diesel::update(users_table::table.find(user.id))
-            .set((
-                users_table::failed_login_count.eq(0),
-                users_table::locked_until.eq(None::<DateTime<Utc>>),
-            ))
-            .returning(User::as_returning())
-            .get_result(connection)?;
+        diesel::update(users_table::table.find(user.id))
+            .set(users_table::failed_login_count.eq(failures))
+            .execute(connection)?;
+        audit_event(
+            connection,
+            kind::LOGIN_FAILED,
+            Some(user.id),
+            &format!("wrong password ({failures} of {max})"),
+        )?;
+        return Ok(Outcome::Refused(Error::BadCredentials));
+    }
+    let user = diesel::update(users_table::table.find(user.id))
+        .set((
+            users_table::failed_login_count.eq(0),
+            users_table::locked_until.eq(None::<DateTime<Utc>>),
+        ))
+        .returning(User::as_returning())
+        .get_result(connection)?;
+    Ok(Outcome::Verified(user))
+}
+
+pub fn login(
+    connection: &mut PgConnection,
+    settings: &AuthSettings,
+    attempt: &LoginAttempt<'_>,
+) -> Result<NewLogin> {
+    let client_name: String = attempt.client_name.chars().take(200).collect();
+    // Refusals commit (counter, lockout, audit) and then become the error.
+    connection.transaction(|connection| -> Result<Result<NewLogin>> {
+        let user = match verify_credentials(connection, settings, attempt, "login")? {
+            Outcome::Verified(user) => user,
+            Outcome::Refused(error) => return Ok(Err(error)),
+        };
+        let now = Utc::now();
         let token = new_token();
         let expires_at = now + settings.absolute_timeout;
         diesel::insert_into(sessions::table)
@@ -172,22 +188,85 @@ pub fn login(
                 peer: attempt.peer,
             })
             .execute(connection)?;
-        audit_event(
+        audit::record(
             connection,
-            kind::LOGIN_SUCCEEDED,
-            Some(user.id),
-            &client_name,
+            NewAuditEvent {
+                kind: kind::LOGIN_SUCCEEDED,
+                username: &user.username,
+                user_id: Some(user.id),
+                detail: &client_name,
+                peer: attempt.peer,
+                ..Default::default()
+            },
         )?;
-        Ok(Outcome::Opened(NewLogin {
+        Ok(Ok(NewLogin {
             token,
             user,
             expires_at,
         }))
-    })?;
-    match outcome {
-        Outcome::Opened(login) => Ok(login),
-        Outcome::Refused(error) => Err(error),
-    }
+    })?
+}
+
+/// A supervisor's approval typed into a dialog at someone else's client:
+/// the same password check, lockout and audit as a login, and the role.
+/// Runs in its own transaction so a refusal is recorded even when the
+/// approved action then fails.
+pub fn verify_approval(
+    connection: &mut PgConnection,
+    settings: &AuthSettings,
+    username: &str,
+    password: &str,
+    peer: &str,
+    action: &str,
+) -> Result<String> {
+    let attempt = LoginAttempt {
+        username,
+        password,
+        client_name: "",
+        peer,
+    };
+    connection.transaction(|connection| -> Result<Result<String>> {
+        let purpose = format!("approval of {action}");
+        let user = match verify_credentials(connection, settings, &attempt, &purpose)? {
+            Outcome::Verified(user) => user,
+            Outcome::Refused(Error::BadCredentials) => {
+                return Ok(Err(Error::invalid(
+                    "approval.password",
+                    "wrong user name or password for the approving supervisor",
+                )));
+            }
+            Outcome::Refused(error) => return Ok(Err(error)),
+        };
+        if !user.roles().contains(&gascis_common::Role::Supervisor) {
+            audit::record(
+                connection,
+                NewAuditEvent {
+                    kind: kind::APPROVAL_REFUSED,
+                    username: &user.username,
+                    user_id: Some(user.id),
+                    detail: &format!("{action}: not a supervisor"),
+                    peer,
+                    ..Default::default()
+                },
+            )?;
+            return Ok(Err(Error::invalid(
+                "approval.username",
+                format!("{} is not a supervisor", user.username),
+            )));
+        }
+        audit::record(
+            connection,
+            NewAuditEvent {
+                kind: kind::APPROVAL_GRANTED,
+                username: &user.username,
+                user_id: Some(user.id),
+                detail: action,
+                peer,
+                ..Default::default()
+            },
+        )?;
+        Ok(Ok(user.username))
+    })?
 }
 
 /// Checks a bearer token and touches the session. Refuses unknown, ended,

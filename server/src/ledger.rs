@@ -1,0 +1,176 @@
+//! The append-only double-entry ledger. What a customer owes (arrears) and
+//! holds (prepayment) are sums of ledger lines, never stored figures.
+//!
+//! Lines carry debit as positive and credit as negative amounts; the lines
+//! of one transaction sum to zero (checked by the database at commit).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use gascis_common::Money;
+use rust_decimal::Decimal;
+
+use crate::{
+    error::{Error, Result},
+    schema::{ledger_lines, ledger_transactions},
+};
+
+/// Books of the general ledger that gascis posts to.
+pub mod book {
+    /// Money customers owe us (debit balance per account).
+    pub const RECEIVABLE: &str = "receivable";
+    /// Money customers paid in advance (credit balance per account).
+    pub const PREPAYMENT: &str = "prepayment";
+    /// Balances brought over from a legacy system.
+    pub const OPENING_EQUITY: &str = "opening_equity";
+}
+
+/// One line to post.
+#[derive(Debug, Clone)]
+pub struct Line<'a> {
+    pub book: &'a str,
+    pub account_id: Option<i64>,
+    /// Debit positive, credit negative.
+    pub amount: Money,
+}
+
+pub struct NewTransaction<'a> {
+    /// Makes the posting happen at most once (idempotency).
+    pub business_key: &'a str,
+    pub kind: &'a str,
+    pub account_id: Option<i64>,
+    pub occurred_on: NaiveDate,
+    pub created_by: &'a str,
+    pub memo: &'a str,
+    pub lines: Vec<Line<'a>>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_transactions)]
+struct TransactionRow<'a> {
+    business_key: &'a str,
+    kind: &'a str,
+    account_id: Option<i64>,
+    occurred_on: NaiveDate,
+    created_by: &'a str,
+    memo: &'a str,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = ledger_lines)]
+struct LineRow<'a> {
+    transaction_id: i64,
+    book: &'a str,
+    account_id: Option<i64>,
+    amount: Decimal,
+}
+
+/// Posts a balanced transaction; returns its id. The same business key
+/// twice is refused by the database (unique key), never posted twice.
+pub fn post(connection: &mut PgConnection, transaction: &NewTransaction<'_>) -> Result<i64> {
+    let mut total = Money::ZERO;
+    for line in &transaction.lines {
+        total = total
+            .checked_add(line.amount)
+            .ok_or_else(|| Error::Internal("ledger amount overflow".to_owned()))?;
+        if line.amount == Money::ZERO {
+            return Err(Error::Internal("ledger line of zero".to_owned()));
+        }
+    }
+    if total != Money::ZERO || transaction.lines.len() < 2 {
+        return Err(Error::Internal(format!(
+            "unbalanced ledger transaction {} (sum {total})",
+            transaction.business_key
+        )));
+    }
+    let id: i64 = diesel::insert_into(ledger_transactions::table)
+        .values(TransactionRow {
+            business_key: transaction.business_key,
+            kind: transaction.kind,
+            account_id: transaction.account_id,
+            occurred_on: transaction.occurred_on,
+            created_by: transaction.created_by,
+            memo: transaction.memo,
+        })
+        .returning(ledger_transactions::id)
+        .get_result(connection)?;
+    let rows: Vec<LineRow<'_>> = transaction
+        .lines
+        .iter()
+        .map(|line| LineRow {
+            transaction_id: id,
+            book: line.book,
+            account_id: line.account_id,
+            amount: line.amount.as_decimal(),
+        })
+        .collect();
+    diesel::insert_into(ledger_lines::table)
+        .values(&rows)
+        .execute(connection)?;
+    Ok(id)
+}
+
+/// Balance of one book for one account (debit positive).
+fn balance(connection: &mut PgConnection, account_id: i64, book_name: &str) -> Result<Money> {
+    let sum: Option<Decimal> = ledger_lines::table
+        .filter(ledger_lines::account_id.eq(account_id))
+        .filter(ledger_lines::book.eq(book_name))
+        .select(diesel::dsl::sum(ledger_lines::amount))
+        .first(connection)?;
+    Money::try_from_decimal(sum.unwrap_or_default())
+        .map_err(|error| Error::Internal(format!("ledger balance: {error}")))
+}
+
+/// What the account owes and holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Balances {
+    pub arrears: Money,
+    pub prepayment: Money,
+}
+
+pub fn balances(connection: &mut PgConnection, account_id: i64) -> Result<Balances> {
+    let receivable = balance(connection, account_id, book::RECEIVABLE)?;
+    let prepayment = balance(connection, account_id, book::PREPAYMENT)?;
+    Ok(Balances {
+        arrears: if receivable.is_negative() {
+            Money::ZERO
+        } else {
+            receivable
+        },
+        prepayment: -prepayment,
+    })
+}
+
+/// Opening arrears brought over from a legacy ledger (used by imports and
+/// tests): debit receivable, credit opening equity.
+pub fn post_opening_arrears(
+    connection: &mut PgConnection,
+    account_id: i64,
+    amount: Money,
+    occurred_on: NaiveDate,
+    created_by: &str,
+    business_key: &str,
+) -> Result<i64> {
+    post(
+        connection,
+        &NewTransaction {
+            business_key,
+            kind: "opening_arrears",
+            account_id: Some(account_id),
+            occurred_on,
+            created_by,
+            memo: "",
+            lines: vec![
+                Line {
+                    book: book::RECEIVABLE,
+                    account_id: Some(account_id),
+                    amount,
+                },
+                Line {
+                    book: book::OPENING_EQUITY,
+                    account_id: None,
+                    amount: -amount,
+                },
+            ],
+        },
+    )
+}
