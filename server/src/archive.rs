@@ -11,6 +11,7 @@ pub mod detail;
 pub mod input;
 pub mod lifecycle;
 pub mod search;
+pub mod seed;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;

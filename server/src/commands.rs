@@ -9,7 +9,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use diesel::{RunQueryDsl, connection::SimpleConnection};
+use diesel::{QueryDsl, RunQueryDsl, connection::SimpleConnection};
 use gascis_common::Role;
 use rand::{Rng, distr::Alphanumeric};
 
@@ -559,7 +559,7 @@ pub const DEMO_USERS: &[(&str, &str, &[Role])] = &[
 pub const DEMO_PASSWORD: &str = "gascis-demo";
 
 /// Makes `dir` a demo company (once) and returns the table of demo users.
-pub fn prepare_demo(dir: &DataDir, listen: SocketAddr) -> anyhow::Result<()> {
+pub fn prepare_demo(dir: &DataDir, listen: SocketAddr, customers: u64) -> anyhow::Result<()> {
     if !dir.config_path().exists() || dir.init_marker().exists() {
         let password_file = tempfile_with(DEMO_PASSWORD)?;
         init(
@@ -573,6 +573,7 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr) -> anyhow::Result<()> {
         )?;
         let _ = fs::remove_file(password_file);
     }
+    let keys = dir.pii_keys()?;
     with_database(dir, |_, app_url, _| {
         let mut app = db::connect(app_url)?;
         for (username, display_name, roles) in DEMO_USERS {
@@ -586,6 +587,17 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr) -> anyhow::Result<()> {
                     DEMO_PASSWORD,
                 )?;
             }
+        }
+        let existing: i64 = crate::schema::accounts::table
+            .count()
+            .get_result(&mut app)?;
+        if existing == 0 {
+            let started = Instant::now();
+            let opened = crate::archive::seed::seed_demo(&mut app, &keys, customers)?;
+            println!(
+                "demo: opened {opened} customer accounts in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
         }
         Ok(())
     })
@@ -612,4 +624,127 @@ pub fn parse_roles(values: &[String]) -> anyhow::Result<Vec<Role>> {
 /// Used by status output and tests: whether every check passed.
 pub fn all_ok(checks: &[Check]) -> bool {
     checks.iter().all(|check| check.ok)
+}
+
+/// Outcome of `keys rotate`.
+pub struct Rotation {
+    pub new_key: u8,
+    pub values_reencrypted: u64,
+    pub retired_file: PathBuf,
+}
+
+/// Re-encrypts every personal value with a new key, then retires the old
+/// ones (kept in a separate file for restoring old backups). Runs with the
+/// server stopped, so no request reads a value mid-rotation.
+pub fn rotate_keys(dir: &DataDir) -> anyhow::Result<Rotation> {
+    use crate::{
+        pii::{Field, PiiKeys},
+        schema::customers,
+    };
+    use diesel::{Connection, ExpressionMethods, OptionalExtension};
+    let config = dir.load_config()?;
+    let Some(_lock) = dir.try_lock()? else {
+        bail!(
+            "stop the server before rotating keys (systemctl stop gascis-server), then run this again"
+        );
+    };
+    let path = dir.pii_keys_path();
+    let mut keys = dir.pii_keys()?;
+    let retired = keys.clone();
+    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
+    let retired_file = dir.keys_dir().join(format!("pii-retired-{stamp}.toml"));
+    retired.save(&retired_file)?;
+    let new_key = keys.add_key();
+    // Both keys on disk before any row changes: a crash mid-way leaves every
+    // row readable, and running rotate again finishes the job.
+    keys.save(&path)?;
+    let cluster = if config.uses_managed_cluster() {
+        let cluster = dir.cluster(&config)?;
+        cluster.start(&DataDir::start_settings(&config))?;
+        Some(cluster)
+    } else {
+        None
+    };
+    let (app_url, _) = dir.database_urls(&config, cluster.as_ref());
+    let work = || -> anyhow::Result<u64> {
+        let mut connection = db::connect(&app_url)?;
+        let mut after_id = 0_i64;
+        let mut count = 0_u64;
+        type Row = (i64, Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+        loop {
+            let rows: Vec<Row> = customers::table
+                .filter(customers::id.gt(after_id))
+                .order(customers::id)
+                .limit(1000)
+                .select((
+                    customers::id,
+                    customers::id_number_enc,
+                    customers::phone_enc,
+                    customers::phone2_enc,
+                ))
+                .load(&mut connection)?;
+            let Some(last) = rows.last() else {
+                break;
+            };
+            after_id = last.0;
+            connection.transaction(|connection| -> anyhow::Result<()> {
+                for (id, id_number, phone, phone2) in &rows {
+                    let renew =
+                        |field: Field, blob: &Option<Vec<u8>>| -> anyhow::Result<Option<Vec<u8>>> {
+                            match blob {
+                                Some(blob) if PiiKeys::key_of(blob) != Some(new_key) => {
+                                    Ok(Some(keys.encrypt(field, &keys.decrypt(field, blob)?)))
+                                }
+                                other => Ok(other.clone()),
+                            }
+                        };
+                    let values = (
+                        renew(Field::IdNumber, id_number)?,
+                        renew(Field::Phone, phone)?,
+                        renew(Field::Phone, phone2)?,
+                    );
+                    if values != (id_number.clone(), phone.clone(), phone2.clone()) {
+                        diesel::update(customers::table.find(id))
+                            .set((
+                                customers::id_number_enc.eq(values.0),
+                                customers::phone_enc.eq(values.1),
+                                customers::phone2_enc.eq(values.2),
+                            ))
+                            .execute(connection)?;
+                        count += 1;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        let leftover: Option<i64> = customers::table
+            .select(customers::id)
+            .filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("get_byte(phone_enc, 0) <> ")
+                    .bind::<diesel::sql_types::Integer, _>(i32::from(new_key)),
+            )
+            .first(&mut connection)
+            .optional()?;
+        anyhow::ensure!(
+            leftover.is_none(),
+            "customer {leftover:?} still has an old ciphertext"
+        );
+        Ok(count)
+    };
+    let result = work();
+    if let Some(cluster) = &cluster {
+        cluster.stop()?;
+    }
+    let count = result?;
+    keys.retire_old_keys();
+    keys.save(&path)?;
+    if let Some(account) = pg::Account::for_cluster(&config.postgres.system_user)? {
+        account.take_ownership(&path)?;
+        account.take_ownership(&retired_file)?;
+    }
+    Ok(Rotation {
+        new_key,
+        values_reencrypted: count,
+        retired_file,
+    })
 }

@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: TlsCommand,
     },
+    /// Keys of personal data at rest.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Create (once) and run a ready-to-look-at demo company.
     Demo {
         /// Demo data dir (default ./demo-data).
@@ -82,6 +87,9 @@ enum Command {
         /// Address and port of the demo server.
         #[arg(long, default_value = "127.0.0.1:50443")]
         listen: SocketAddr,
+        /// Customer accounts to create the first time.
+        #[arg(long, default_value_t = 3000)]
+        customers: u64,
     },
 }
 
@@ -125,6 +133,15 @@ enum UserCommand {
     },
     /// List users with roles and state.
     List {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-encrypt identity numbers and phones with a new key (server stopped).
+    Rotate {
         #[command(flatten)]
         dir: DirArg,
     },
@@ -278,9 +295,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { data_dir, listen } => {
+        Command::Keys {
+            command: KeysCommand::Rotate { dir },
+        } => {
+            let dir = DataDir::new(&dir.data_dir)?;
+            let started = std::time::Instant::now();
+            let rotation = commands::rotate_keys(&dir)?;
+            println!(
+                "re-encrypted {} customer(s) with key {} in {:.1} s",
+                rotation.values_reencrypted,
+                rotation.new_key,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "old keys kept for restoring older backups: {}",
+                rotation.retired_file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            data_dir,
+            listen,
+            customers,
+        } => {
             let dir = DataDir::new(&data_dir)?;
-            commands::prepare_demo(&dir, listen)?;
+            commands::prepare_demo(&dir, listen, customers)?;
             let ca = dir.ca_certificate_path();
             runtime()?.block_on(commands::serve(&dir, |address| {
                 println!();
