@@ -18,7 +18,8 @@ use gascis_testkit::{TestServer, authed};
 
 fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
     samples.sort();
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
+    let at =
+        |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1e3;
     (at(0.5), at(0.99))
 }
 
@@ -32,7 +33,10 @@ fn queries(kind: pb::SearchKind, customers: u64, count: u64) -> Vec<String> {
                 pb::SearchKind::AccountNo => (2_000_000_000 + serial).to_string(),
                 pb::SearchKind::Name => data.customer.name,
                 pb::SearchKind::Phone => data.customer.phone.unwrap_or_default(),
-                pb::SearchKind::Address => format!("{}{}栋{}单元", data.premise.community, data.premise.building, data.premise.unit),
+                pb::SearchKind::Address => format!(
+                    "{}{}栋{}单元",
+                    data.premise.community, data.premise.building, data.premise.unit
+                ),
                 pb::SearchKind::MeterNo => data.meter.meter_no,
                 pb::SearchKind::IdNumber => seed::resident_id(serial),
                 pb::SearchKind::CardNo => {
@@ -50,7 +54,10 @@ fn queries(kind: pb::SearchKind, customers: u64, count: u64) -> Vec<String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let customers: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let customers: u64 = args
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let per_kind: u64 = args.next().and_then(|n| n.parse().ok()).unwrap_or(300);
     let server = TestServer::start_with(|config| config.database.pool_size = 8).await?;
     let keys = server.pii.clone();
@@ -65,17 +72,30 @@ async fn main() -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
-    println!("seeded {customers} customers in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "seeded {customers} customers in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     let mut connection = server.db.app()?;
-    let size: Vec<Size> = diesel::sql_query("SELECT pg_size_pretty(pg_database_size(current_database())) AS size").load(&mut connection)?;
-    println!("database size {}", size.first().map(|s| s.size.as_str()).unwrap_or("?"));
+    let size: Vec<Size> =
+        diesel::sql_query("SELECT pg_size_pretty(pg_database_size(current_database())) AS size")
+            .load(&mut connection)?;
+    println!(
+        "database size {}",
+        size.first().map(|s| s.size.as_str()).unwrap_or("?")
+    );
 
-    server.create_user("bench", "压测", "bench-password", &[Role::Cashier]).await?;
+    server
+        .create_user("bench", "压测", "bench-password", &[Role::Cashier])
+        .await?;
     let token = server.login("bench", "bench-password").await?;
     let mut client = ArchiveServiceClient::new(server.channel().await?);
 
     println!();
-    println!("{:<12} {:>8} {:>13} {:>13} {:>13} {:>13}", "kind", "hits/q", "SQL p50 ms", "SQL p99 ms", "gRPC p50 ms", "gRPC p99 ms");
+    println!(
+        "{:<12} {:>8} {:>13} {:>13} {:>13} {:>13}",
+        "kind", "hits/q", "SQL p50 ms", "SQL p99 ms", "gRPC p50 ms", "gRPC p99 ms"
+    );
     for kind in [
         pb::SearchKind::AccountNo,
         pb::SearchKind::Name,
@@ -93,7 +113,13 @@ async fn main() -> anyhow::Result<()> {
             let page = search::search(
                 &mut connection,
                 &keys,
-                &search::Query { text, kind, page_size: 20, offset: 0, include_closed: false },
+                &search::Query {
+                    text,
+                    kind,
+                    page_size: 20,
+                    offset: 0,
+                    include_closed: false,
+                },
             )?;
             sql.push(t.elapsed());
             hits += page.results.len();
@@ -103,7 +129,11 @@ async fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             client
                 .search_accounts(authed(
-                    pb::SearchAccountsRequest { query: text.clone(), kind: kind as i32, ..Default::default() },
+                    pb::SearchAccountsRequest {
+                        query: text.clone(),
+                        kind: kind as i32,
+                        ..Default::default()
+                    },
                     &token,
                 ))
                 .await?;
@@ -113,7 +143,9 @@ async fn main() -> anyhow::Result<()> {
         let (g50, g99) = percentiles(grpc);
         println!(
             "{:<12} {:>8.1} {sql50:>13.2} {sql99:>13.2} {g50:>13.2} {g99:>13.2}",
-            kind.as_str_name().trim_start_matches("SEARCH_KIND_").to_lowercase(),
+            kind.as_str_name()
+                .trim_start_matches("SEARCH_KIND_")
+                .to_lowercase(),
             hits as f64 / texts.len() as f64
         );
     }

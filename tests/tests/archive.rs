@@ -886,3 +886,190 @@ async fn search_finds_accounts_by_every_kind() -> anyhow::Result<()> {
     let _ = second;
     desk.server.shutdown().await
 }
+
+#[tokio::test]
+async fn changing_personal_data_moves_the_lookup_and_records_only_masks() -> anyhow::Result<()> {
+    let mut desk = desk().await?;
+    let detail = desk.open("孙丽", 70).await?;
+    let account = Desk::account(&detail);
+    let customer = detail.customer.clone().unwrap_or_default();
+    let new_id = resident_id(7070);
+    let updated = desk
+        .client
+        .update_customer(authed(
+            pb::UpdateCustomerRequest {
+                customer_id: customer.id,
+                expected_version: customer.version,
+                changes: Some(pb::CustomerInput {
+                    id_number: Some(new_id.clone()),
+                    phone: Some("186-0000-7070".into()),
+                    phone2: Some("021-62345678".into()),
+                    ..Default::default()
+                }),
+                reason: "证件更换".into(),
+                account_id: account.id,
+            },
+            &desk.back_office,
+        ))
+        .await?
+        .into_inner();
+    let after = updated.customer.unwrap_or_default();
+    assert_eq!(after.phone_masked, "186****7070");
+    assert_eq!(after.phone2_masked, "021-****5678");
+    let search = |query: &str| pb::SearchAccountsRequest {
+        query: query.to_owned(),
+        kind: pb::SearchKind::Phone as i32,
+        ..Default::default()
+    };
+    let new_hits = desk
+        .client
+        .search_accounts(authed(search("18600007070"), &desk.cashier))
+        .await?
+        .into_inner()
+        .results;
+    assert_eq!(new_hits.len(), 1);
+    let second_hits = desk
+        .client
+        .search_accounts(authed(search("021 6234 5678"), &desk.cashier))
+        .await?
+        .into_inner()
+        .results;
+    assert_eq!(second_hits.len(), 1);
+    let old_hits = desk
+        .client
+        .search_accounts(authed(search("13900000070"), &desk.cashier))
+        .await?
+        .into_inner()
+        .results;
+    assert!(old_hits.is_empty());
+    let changes = desk.changes(account.id).await?;
+    let text = changes[0].differences.join(" | ");
+    assert!(text.contains("phone: 139****0070 → 186****7070"), "{text}");
+    assert!(
+        !text.contains(&new_id) && !text.contains("18600007070"),
+        "{text}"
+    );
+    // Wrong type for the number: the field is named.
+    let bad = desk
+        .client
+        .update_customer(authed(
+            pb::UpdateCustomerRequest {
+                customer_id: customer.id,
+                expected_version: after.version,
+                changes: Some(pb::CustomerInput {
+                    id_type: Some(pb::IdType::UnifiedSocialCreditCode as i32),
+                    id_number: Some(new_id),
+                    ..Default::default()
+                }),
+                reason: "x".into(),
+                account_id: account.id,
+            },
+            &desk.back_office,
+        ))
+        .await
+        .err();
+    assert_eq!(
+        bad.as_ref().map(field_of),
+        Some("changes.id_number".to_owned())
+    );
+    desk.server.shutdown().await
+}
+
+#[tokio::test]
+async fn a_closed_account_refuses_every_change() -> anyhow::Result<()> {
+    let mut desk = desk().await?;
+    let detail = desk.open("钱进", 80).await?;
+    let account = Desk::account(&detail);
+    let closed = desk
+        .client
+        .close_account(authed(
+            pb::CloseAccountRequest {
+                account_id: account.id,
+                expected_version: account.version,
+                final_reading: "10".into(),
+                closed_on: String::new(),
+                reason: "销户".into(),
+            },
+            &desk.back_office,
+        ))
+        .await?
+        .into_inner();
+    let version = Desk::account(&closed).version;
+    let token = desk.back_office.clone();
+    let suspend = desk
+        .client
+        .set_account_suspended(authed(
+            pb::SetAccountSuspendedRequest {
+                account_id: account.id,
+                expected_version: version,
+                suspended: true,
+                reason: "x".into(),
+            },
+            &token,
+        ))
+        .await
+        .err();
+    let transfer = desk
+        .client
+        .transfer_account(authed(
+            pb::TransferAccountRequest {
+                account_id: account.id,
+                expected_version: version,
+                final_reading: "10".into(),
+                new_customer: Some(person("新户", 81)),
+                reason: "x".into(),
+                ..Default::default()
+            },
+            &token,
+        ))
+        .await
+        .err();
+    let replace = desk
+        .client
+        .replace_meter(authed(
+            pb::ReplaceMeterRequest {
+                account_id: account.id,
+                expected_version: version,
+                old_final_reading: "10".into(),
+                new_meter: Some(meter("NEW0001", pb::MeterType::Mechanical, "")),
+                replaced_on: String::new(),
+                reason: "x".into(),
+            },
+            &token,
+        ))
+        .await
+        .err();
+    for status in [suspend, transfer, replace] {
+        assert_eq!(
+            status.as_ref().map(|s| s.code()),
+            Some(Code::FailedPrecondition),
+            "{status:?}"
+        );
+        assert!(status.is_some_and(|s| s.message().contains("was closed")));
+    }
+    // Closed accounts are found only when asked for.
+    let search = |include_closed| pb::SearchAccountsRequest {
+        query: "钱进".into(),
+        kind: pb::SearchKind::Name as i32,
+        include_closed,
+        ..Default::default()
+    };
+    assert!(
+        desk.client
+            .search_accounts(authed(search(false), &desk.cashier))
+            .await?
+            .into_inner()
+            .results
+            .is_empty()
+    );
+    assert_eq!(
+        desk.client
+            .search_accounts(authed(search(true), &desk.cashier))
+            .await?
+            .into_inner()
+            .results
+            .len(),
+        1
+    );
+    desk.server.shutdown().await
+}
