@@ -1073,3 +1073,50 @@ async fn a_closed_account_refuses_every_change() -> anyhow::Result<()> {
     );
     desk.server.shutdown().await
 }
+
+#[tokio::test]
+async fn contracts_change_with_a_record() -> anyhow::Result<()> {
+    let mut desk = desk().await?;
+    let detail = desk.open("冯巩", 90).await?;
+    let contract = detail.contracts[0].clone();
+    let updated = desk
+        .client
+        .update_contract(authed(
+            pb::UpdateContractRequest {
+                contract_id: contract.id,
+                expected_version: contract.version,
+                gas_purpose: Some(pb::GasPurpose::CookingAndHeating as i32),
+                reason: "加装壁挂炉".into(),
+                ..Default::default()
+            },
+            &desk.back_office,
+        ))
+        .await?
+        .into_inner();
+    assert_eq!(
+        updated.contracts[0].gas_purpose,
+        pb::GasPurpose::CookingAndHeating as i32
+    );
+    let stale = desk
+        .client
+        .update_contract(authed(
+            pb::UpdateContractRequest {
+                contract_id: contract.id,
+                expected_version: contract.version,
+                price_policy: Some("x".into()),
+                reason: "y".into(),
+                ..Default::default()
+            },
+            &desk.back_office,
+        ))
+        .await
+        .err();
+    assert_eq!(stale.map(|s| reason(&s)), Some("stale_version".to_owned()));
+    let changes = desk.changes(Desk::account(&detail).id).await?;
+    assert_eq!(changes[0].action, "update_contract");
+    assert_eq!(
+        changes[0].differences,
+        vec!["gas_purpose: cooking → cooking_and_heating".to_owned()]
+    );
+    desk.server.shutdown().await
+}

@@ -402,6 +402,46 @@ impl ArchiveService for ArchiveApi {
         .await
     }
 
+    async fn update_contract(
+        &self,
+        request: Request<pb::UpdateContractRequest>,
+    ) -> Result<Response<pb::AccountDetail>, Status> {
+        let actor = actor(Caller::of(&request)?);
+        let input = request.into_inner();
+        let reason = input::reason(&input.reason)?;
+        let changes = lifecycle::ContractChanges {
+            signed_on: match input.signed_on.as_deref() {
+                Some(text) => Some(
+                    input::optional_date(text, "signed_on")?
+                        .ok_or_else(|| Error::invalid("signed_on", "is required when set"))?,
+                ),
+                None => None,
+            },
+            gas_purpose: input
+                .gas_purpose
+                .map(|value| input::gas_purpose(value, "gas_purpose"))
+                .transpose()?,
+            price_policy: input
+                .price_policy
+                .as_deref()
+                .map(|text| input::optional_text(text, "price_policy", 40))
+                .transpose()?,
+        };
+        let detail = with_connection(&self.state, move |connection| {
+            let account_id = lifecycle::update_contract(
+                connection,
+                &actor,
+                input.contract_id,
+                input.expected_version,
+                &changes,
+                &reason,
+            )?;
+            account_detail(connection, account_id)
+        })
+        .await?;
+        Ok(Response::new(detail))
+    }
+
     async fn register_household(
         &self,
         request: Request<pb::RegisterHouseholdRequest>,

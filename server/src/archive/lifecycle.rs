@@ -1022,6 +1022,100 @@ pub fn update_account(
     })
 }
 
+/// Changed contract fields.
+#[derive(Debug, Clone, Default)]
+pub struct ContractChanges {
+    pub signed_on: Option<NaiveDate>,
+    pub gas_purpose: Option<&'static str>,
+    pub price_policy: Option<String>,
+}
+
+pub fn update_contract(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    contract_id: i64,
+    expected_version: i32,
+    changes: &ContractChanges,
+    reason: &str,
+) -> Result<i64> {
+    connection.transaction(|connection| {
+        let claimed: Option<(i64, String, NaiveDate, String, String)> = diesel::update(
+            contracts::table
+                .filter(contracts::id.eq(contract_id))
+                .filter(contracts::version.eq(expected_version)),
+        )
+        .set((
+            contracts::version.eq(contracts::version + 1),
+            contracts::updated_at.eq(Utc::now()),
+        ))
+        .returning((
+            contracts::account_id,
+            contracts::contract_no,
+            contracts::signed_on,
+            contracts::gas_purpose,
+            contracts::price_policy,
+        ))
+        .get_result(connection)
+        .optional()?;
+        let Some((account_id, contract_no, signed_on, purpose, price_policy)) = claimed else {
+            let exists: Option<String> = contracts::table
+                .find(contract_id)
+                .select(contracts::contract_no)
+                .first(connection)
+                .optional()?;
+            let contract_no = exists
+                .ok_or_else(|| Error::NotFound(format!("no contract with id {contract_id}")))?;
+            return Err(stale(
+                connection,
+                "contract",
+                contract_id,
+                &format!("contract {contract_no}"),
+            ));
+        };
+        ensure_not_closed(&load_account(connection, account_id)?)?;
+        let mut differences = Vec::new();
+        if let Some(date) = changes.signed_on {
+            differences.extend(difference(
+                "signed_on",
+                &signed_on.to_string(),
+                &date.to_string(),
+            ));
+        }
+        if let Some(value) = changes.gas_purpose {
+            differences.extend(difference("gas_purpose", &purpose, value));
+        }
+        if let Some(value) = &changes.price_policy {
+            differences.extend(difference("price_policy", &price_policy, value));
+        }
+        diesel::update(contracts::table.find(contract_id))
+            .set((
+                contracts::signed_on.eq(changes.signed_on.unwrap_or(signed_on)),
+                contracts::gas_purpose.eq(changes.gas_purpose.unwrap_or(&purpose)),
+                contracts::price_policy.eq(changes.price_policy.as_ref().unwrap_or(&price_policy)),
+            ))
+            .execute(connection)?;
+        record_change(
+            connection,
+            NewChange {
+                user_id: actor.user_id,
+                username: &actor.username,
+                account_id: Some(account_id),
+                entity: "contract",
+                entity_id: contract_id,
+                action: "update_contract",
+                reason,
+                differences: if differences.is_empty() {
+                    vec![format!("contract {contract_no}: no field changed")]
+                } else {
+                    differences
+                },
+                approved_by: "",
+            },
+        )?;
+        Ok(account_id)
+    })
+}
+
 /// 人口登记: household size from a date on. A later registration with the
 /// same date replaces nothing: both stay, the newer wins (history).
 pub fn register_household(

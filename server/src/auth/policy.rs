@@ -99,6 +99,10 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(BACK_OFFICE),
     ),
     (
+        "/gascis.v1.ArchiveService/UpdateContract",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
         "/gascis.v1.ArchiveService/RegisterHousehold",
         Access::Roles(BACK_OFFICE),
     ),
@@ -140,6 +144,31 @@ mod tests {
             .collect();
         assert_eq!(public.len(), 1);
         assert_eq!(access("/gascis.v1.Nope/Nope"), Access::Unlisted);
+    }
+
+    #[test]
+    fn every_method_of_the_api_is_in_the_table() -> Result<(), prost::DecodeError> {
+        use prost::Message;
+        let set =
+            prost_types::FileDescriptorSet::decode(gascis_common::proto::FILE_DESCRIPTOR_SET)?;
+        let mut missing = Vec::new();
+        for file in set.file.iter().filter(|f| f.package() == "gascis.v1") {
+            for service in &file.service {
+                for method in &service.method {
+                    let path = format!("/gascis.v1.{}/{}", service.name(), method.name());
+                    if access(&path) == Access::Unlisted {
+                        missing.push(path);
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no access policy for {missing:?}");
+        assert!(
+            METHODS
+                .iter()
+                .all(|(path, _)| path.starts_with("/gascis.v1."))
+        );
+        Ok(())
     }
 
     #[test]
