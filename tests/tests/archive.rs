@@ -884,6 +884,37 @@ async fn search_finds_accounts_by_every_kind() -> anyhow::Result<()> {
     assert_eq!(page2.results.len(), 2);
     assert!(page2.next_page_token.is_empty());
     let _ = second;
+    // Names starting with the query come first, then names containing it,
+    // and paging runs across both without losing or repeating anyone.
+    for (serial, name) in [(70, "老张三丰"), (71, "张三丰收"), (72, "张三丰")] {
+        desk.open(name, serial).await?;
+    }
+    let mut request = search("张三丰", pb::SearchKind::Name);
+    request.page_size = 2;
+    let page1 = desk
+        .client
+        .search_accounts(authed(request.clone(), &desk.cashier))
+        .await?
+        .into_inner();
+    let names1: Vec<&str> = page1
+        .results
+        .iter()
+        .map(|r| r.customer_name.as_str())
+        .collect();
+    assert_eq!(names1, vec!["张三丰", "张三丰收"]);
+    request.page_token = page1.next_page_token.clone();
+    let page2 = desk
+        .client
+        .search_accounts(authed(request, &desk.cashier))
+        .await?
+        .into_inner();
+    let names2: Vec<&str> = page2
+        .results
+        .iter()
+        .map(|r| r.customer_name.as_str())
+        .collect();
+    assert_eq!(names2, vec!["老张三丰"]);
+    assert!(page2.next_page_token.is_empty());
     desk.server.shutdown().await
 }
 

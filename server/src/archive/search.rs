@@ -113,11 +113,11 @@ pub fn search(connection: &mut PgConnection, keys: &PiiKeys, query: &Query<'_>) 
     let mut first_guess = None;
     for kind in kinds {
         first_guess.get_or_insert(kind);
-        let hits = run(connection, keys, text, kind, query)?;
-        if let Some(hits) = hits
-            && (!hits.is_empty() || query.kind != pb::SearchKind::Auto)
+        let found = run(connection, keys, text, kind, query)?;
+        if let Some(found) = found
+            && (!found.0.is_empty() || query.kind != pb::SearchKind::Auto)
         {
-            return Ok(page(hits, kind, query));
+            return Ok(page(found, kind, query));
         }
     }
     Ok(Page {
@@ -127,10 +127,7 @@ pub fn search(connection: &mut PgConnection, keys: &PiiKeys, query: &Query<'_>) 
     })
 }
 
-fn page(mut hits: Vec<Hit>, kind: pb::SearchKind, query: &Query<'_>) -> Page {
-    // One row more than asked tells whether a next page exists.
-    let more = hits.len() as i64 > query.page_size;
-    hits.truncate(usize::try_from(query.page_size).unwrap_or(0));
+fn page((hits, more): (Vec<Hit>, bool), kind: pb::SearchKind, query: &Query<'_>) -> Page {
     Page {
         results: hits
             .into_iter()
@@ -151,15 +148,15 @@ fn page(mut hits: Vec<Hit>, kind: pb::SearchKind, query: &Query<'_>) -> Page {
     }
 }
 
-/// One kind of search; `None` when the text cannot be of that kind (a
-/// malformed phone number in auto mode, say).
+/// One kind of search: a page of rows and whether more follow; `None` when
+/// the text cannot be of that kind (a malformed phone number in auto mode).
 fn run(
     connection: &mut PgConnection,
     keys: &PiiKeys,
     text: &str,
     kind: pb::SearchKind,
     query: &Query<'_>,
-) -> Result<Option<Vec<Hit>>> {
+) -> Result<Option<(Vec<Hit>, bool)>> {
     use pb::SearchKind as K;
     let open = if query.include_closed {
         ""
@@ -170,7 +167,7 @@ fn run(
     let offset = query.offset;
     let upper = text.to_uppercase();
     let prefix = format!("{}%", escape_like(&upper));
-    let hits = match kind {
+    let mut hits: Vec<Hit> = match kind {
         K::AccountNo => sql_query(format!(
             "{SELECT} WHERE (a.account_no = $1 OR a.account_no LIKE $2){open} \
              ORDER BY (a.account_no = $1) DESC, a.account_no LIMIT $3 OFFSET $4"
@@ -230,21 +227,86 @@ fn run(
             .bind::<BigInt, _>(offset)
             .load(connection)?
         }
-        K::Name => name_search(connection, text, open, limit, offset)?,
-        K::Address => sql_query(format!(
-            "{SELECT} WHERE p.address LIKE $1{open} ORDER BY p.address, a.account_no LIMIT $2 OFFSET $3"
-        ))
-        .bind::<Text, _>(format!("%{}%", escape_like(text)))
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load(connection)?,
+        K::Name => return name_search(connection, text, open, query.page_size, offset).map(Some),
+        K::Address => {
+            return address_search(connection, text, open, query.page_size, offset).map(Some);
+        }
         K::Auto => Vec::new(),
     };
-    Ok(Some(hits))
+    // One row more than asked tells whether a next page exists.
+    let more = hits.len() as i64 > query.page_size;
+    hits.truncate(usize::try_from(query.page_size).unwrap_or(0));
+    Ok(Some((hits, more)))
+}
+
+/// Customers or premises in display order, one page of them (plus one to
+/// tell whether more follow), then their accounts. Two steps keep the
+/// joins off the rows that are not shown.
+#[allow(clippy::too_many_arguments)]
+fn by_ids(
+    connection: &mut PgConnection,
+    ids_sql: &str,
+    pattern: &str,
+    exact: &str,
+    open: &str,
+    page_size: i64,
+    offset: i64,
+    join_column: &str,
+) -> Result<IdPage> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let mut ids: Vec<i64> = sql_query(ids_sql)
+        .bind::<Text, _>(pattern)
+        .bind::<Text, _>(exact)
+        .bind::<BigInt, _>(page_size + 1)
+        .bind::<BigInt, _>(offset)
+        .load::<Id>(connection)?
+        .into_iter()
+        .map(|row| row.id)
+        .collect();
+    let more = ids.len() as i64 > page_size;
+    ids.truncate(usize::try_from(page_size).unwrap_or(0));
+    if ids.is_empty() {
+        return Ok(IdPage {
+            hits: Vec::new(),
+            more,
+            shown: 0,
+        });
+    }
+    let hits: Vec<Hit> = sql_query(format!(
+        "{SELECT} WHERE {join_column} = ANY($1){open} \
+         ORDER BY array_position($1, {join_column}), a.account_no"
+    ))
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+    .load(connection)?;
+    // A page holds `page_size` customers (or premises); one with several
+    // accounts shows each of them.
+    Ok(IdPage {
+        hits,
+        more,
+        shown: ids.len() as i64,
+    })
+}
+
+/// A page of rows for a page of customers or premises.
+struct IdPage {
+    hits: Vec<Hit>,
+    more: bool,
+    /// How many customers (or premises) the rows are for.
+    shown: i64,
+}
+
+/// Customers with an account that is shown.
+fn open_account_exists(open: &str, column: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM accounts a WHERE a.{column} = x.id{open})")
 }
 
 /// Short queries (surname, or surname and one character) match name
-/// prefixes in name order; longer ones match anywhere in the name, and when
+/// prefixes in name order, walking the name index; longer ones match
+/// anywhere in the name (trigram index), exact names first, and when
 /// nothing contains them, similar names (typos, 王建军 for 王建国).
 fn name_search(
     connection: &mut PgConnection,
@@ -252,34 +314,110 @@ fn name_search(
     open: &str,
     limit: i64,
     offset: i64,
-) -> Result<Vec<Hit>> {
+) -> Result<(Vec<Hit>, bool)> {
+    let exists = open_account_exists(open, "customer_id");
     if text.chars().count() < 3 {
-        return Ok(sql_query(format!(
-            "{SELECT} WHERE c.name LIKE $1{open} ORDER BY c.name, a.account_no LIMIT $2 OFFSET $3"
-        ))
-        .bind::<Text, _>(format!("{}%", escape_like(text)))
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load(connection)?);
+        let sql = format!(
+            "SELECT x.id FROM customers x WHERE (x.name COLLATE \"C\") LIKE $1 AND $2 = $2 AND {exists} \
+             ORDER BY (x.name COLLATE \"C\"), x.id LIMIT $3 OFFSET $4"
+        );
+        let page = by_ids(
+            connection,
+            &sql,
+            &format!("{}%", escape_like(text)),
+            text,
+            open,
+            limit,
+            offset,
+            "c.id",
+        )?;
+        return Ok((page.hits, page.more));
     }
-    let hits: Vec<Hit> = sql_query(format!(
-        "{SELECT} WHERE c.name LIKE $2{open} \
-         ORDER BY (c.name = $1) DESC, length(c.name), c.name, a.account_no LIMIT $3 OFFSET $4"
+    // Names that start with the query come first, straight from the name
+    // index (exact names lead: they sort before their extensions); names
+    // that only contain it follow, from the trigram index.
+    let prefix = format!("{}%", escape_like(text));
+    let prefix_sql = format!(
+        "SELECT x.id FROM customers x WHERE (x.name COLLATE \"C\") LIKE $1 AND $2 = $2 AND {exists} \
+         ORDER BY (x.name COLLATE \"C\"), x.id LIMIT $3 OFFSET $4"
+    );
+    let first = by_ids(
+        connection,
+        &prefix_sql,
+        &prefix,
+        text,
+        open,
+        limit,
+        offset,
+        "c.id",
+    )?;
+    if first.more {
+        return Ok((first.hits, true));
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        count: i64,
+    }
+    let prefix_total = sql_query(format!(
+        "SELECT count(*) AS count FROM customers x WHERE (x.name COLLATE \"C\") LIKE $1 AND {exists}"
     ))
-    .bind::<Text, _>(text)
-    .bind::<Text, _>(format!("%{}%", escape_like(text)))
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(offset)
-    .load(connection)?;
+    .bind::<Text, _>(&prefix)
+    .get_result::<Count>(connection)?
+    .count;
+    let room = limit - first.shown;
+    let contains_sql = format!(
+        "SELECT x.id FROM customers x WHERE x.name LIKE $1 AND (x.name COLLATE \"C\") NOT LIKE $2 AND {exists} \
+         ORDER BY (x.name COLLATE \"C\"), x.id LIMIT $3 OFFSET $4"
+    );
+    let rest = by_ids(
+        connection,
+        &contains_sql,
+        &format!("%{}%", escape_like(text)),
+        &prefix,
+        open,
+        room.max(0),
+        (offset - prefix_total).max(0),
+        "c.id",
+    )?;
+    let mut hits = first.hits;
+    hits.extend(rest.hits);
     if !hits.is_empty() || offset > 0 {
-        return Ok(hits);
+        return Ok((hits, rest.more));
     }
-    Ok(sql_query(format!(
-        "{SELECT} WHERE c.name % $1{open} \
-         ORDER BY similarity(c.name, $1) DESC, c.name, a.account_no LIMIT $2 OFFSET $3"
-    ))
-    .bind::<Text, _>(text)
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(offset)
-    .load(connection)?)
+    let sql = format!(
+        "SELECT x.id FROM customers x WHERE x.name % $2 AND $1 = $1 AND {exists} \
+         ORDER BY similarity(x.name, $2) DESC, x.id LIMIT $3 OFFSET $4"
+    );
+    let page = by_ids(connection, &sql, "", text, open, limit, offset, "c.id")?;
+    Ok((page.hits, page.more))
+}
+
+/// Premises whose address contains the fragment, in address order. The
+/// trigram index finds the (few hundred at most) matches and they are
+/// sorted; walking an address-ordered index instead would read far too many
+/// rows for rare fragments.
+fn address_search(
+    connection: &mut PgConnection,
+    text: &str,
+    open: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Hit>, bool)> {
+    let exists = open_account_exists(open, "premise_id");
+    let sql = format!(
+        "SELECT x.id FROM premises x WHERE x.address LIKE $1 AND $2 = $2 AND {exists} \
+         ORDER BY x.address, x.id LIMIT $3 OFFSET $4"
+    );
+    let page = by_ids(
+        connection,
+        &sql,
+        &format!("%{}%", escape_like(text)),
+        text,
+        open,
+        limit,
+        offset,
+        "p.id",
+    )?;
+    Ok((page.hits, page.more))
 }
