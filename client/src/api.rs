@@ -13,7 +13,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use gascis_common::Role;
 use gascis_common::proto::v1 as pb;
-use gascis_common::proto::{LOCKED_UNTIL_METADATA_KEY, REASON_METADATA_KEY, reason};
+use gascis_common::proto::{
+    FIELD_METADATA_KEY, LOCKED_UNTIL_METADATA_KEY, REASON_METADATA_KEY, reason,
+};
 use pb::auth_service_client::AuthServiceClient;
 use pb::system_service_client::SystemServiceClient;
 use rustls::pki_types::CertificateDer;
@@ -23,6 +25,8 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
 use crate::secret::Secret;
+
+pub mod archive;
 
 /// The port gascis-server listens on unless IT chose another.
 pub const DEFAULT_PORT: u16 = 50443;
@@ -59,6 +63,21 @@ pub enum ApiError {
     /// The user's roles do not allow the call.
     #[error("permission denied")]
     PermissionDenied,
+    /// The server refused a value of the request. `field` is the dotted path
+    /// of the proto field (`new_customer.id_number`), empty when the server
+    /// did not name one; `message` says what is wrong, in English.
+    #[error("{field}: {message}")]
+    InvalidField { field: String, message: String },
+    /// Someone else changed the record since it was read: reload and retry.
+    #[error("the record was changed by someone else")]
+    StaleVersion,
+    /// The action needs a supervisor's approval; the server's explanation.
+    #[error("approval required: {0}")]
+    ApprovalRequired(String),
+    /// The server will not do it in the record's present state (closing a
+    /// closed account, …); its explanation in English.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("{0}")]
     Other(String),
 }
@@ -422,6 +441,10 @@ pub fn classify_status(status: &tonic::Status) -> ApiError {
         Some(reason::DISABLED) => return ApiError::Disabled,
         Some(reason::NO_TOKEN | reason::SESSION_EXPIRED) => return ApiError::SessionExpired,
         Some(reason::ROLE_DENIED) => return ApiError::PermissionDenied,
+        Some(reason::STALE_VERSION) => return ApiError::StaleVersion,
+        Some(reason::APPROVAL_REQUIRED) => {
+            return ApiError::ApprovalRequired(status.message().to_owned());
+        }
         Some(_) | None => {}
     }
 
@@ -429,6 +452,12 @@ pub fn classify_status(status: &tonic::Status) -> ApiError {
     match status.code() {
         Code::Unauthenticated => ApiError::SessionExpired,
         Code::PermissionDenied => ApiError::PermissionDenied,
+        Code::InvalidArgument => {
+            let field = metadata_text(FIELD_METADATA_KEY).unwrap_or_default();
+            let message = without_field_prefix(status.message(), &field).to_owned();
+            ApiError::InvalidField { field, message }
+        }
+        Code::FailedPrecondition => ApiError::Refused(status.message().to_owned()),
         Code::DeadlineExceeded => ApiError::Unreachable(message()),
         // A channel that lost its server reports the transport error as the
         // status' source: a certificate changed on the server must still read
@@ -444,6 +473,23 @@ pub fn classify_status(status: &tonic::Status) -> ApiError {
         }
         _ => ApiError::Other(message()),
     }
+}
+
+/// The server writes "field: what is wrong"; next to the field only "what is
+/// wrong" is worth showing. The prefix may be the whole dotted path or its
+/// last part.
+fn without_field_prefix<'a>(message: &'a str, field: &str) -> &'a str {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    [field, last]
+        .into_iter()
+        .filter(|prefix| !prefix.is_empty())
+        .find_map(|prefix| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix(':'))
+        })
+        .map(str::trim_start)
+        .unwrap_or(message)
 }
 
 /// Turns a failed connect into what the user can act on.
@@ -646,6 +692,75 @@ mod tests {
             classify_status(&Status::internal("database down")),
             ApiError::Other("Internal error: database down".into())
         );
+    }
+
+    #[test]
+    fn invalid_argument_names_its_field() {
+        let mut status = Status::invalid_argument(
+            "new_customer.id_number: wrong check digit: expected X, found 1",
+        );
+        status.metadata_mut().insert(
+            FIELD_METADATA_KEY,
+            MetadataValue::from_static("new_customer.id_number"),
+        );
+        assert_eq!(
+            classify_status(&status),
+            ApiError::InvalidField {
+                field: "new_customer.id_number".into(),
+                message: "wrong check digit: expected X, found 1".into(),
+            }
+        );
+
+        let mut short = Status::invalid_argument("meter_no: already in use");
+        short.metadata_mut().insert(
+            FIELD_METADATA_KEY,
+            MetadataValue::from_static("meter.meter_no"),
+        );
+        assert_eq!(
+            classify_status(&short),
+            ApiError::InvalidField {
+                field: "meter.meter_no".into(),
+                message: "already in use".into(),
+            }
+        );
+
+        assert_eq!(
+            classify_status(&Status::invalid_argument("bad request")),
+            ApiError::InvalidField {
+                field: String::new(),
+                message: "bad request".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn stale_version_and_approval_are_told_apart_from_other_refusals() {
+        let stale = status_with(
+            Code::Aborted,
+            &[(REASON_METADATA_KEY, reason::STALE_VERSION)],
+        );
+        assert_eq!(classify_status(&stale), ApiError::StaleVersion);
+
+        let mut approval = Status::failed_precondition("the account has arrears of 120.50");
+        approval.metadata_mut().insert(
+            REASON_METADATA_KEY,
+            MetadataValue::from_static(reason::APPROVAL_REQUIRED),
+        );
+        assert_eq!(
+            classify_status(&approval),
+            ApiError::ApprovalRequired("the account has arrears of 120.50".into())
+        );
+
+        assert_eq!(
+            classify_status(&Status::failed_precondition(
+                "the account is already closed"
+            )),
+            ApiError::Refused("the account is already closed".into())
+        );
+        assert!(matches!(
+            classify_status(&Status::aborted("conflict")),
+            ApiError::Other(_)
+        ));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use iced::{Element, Task, Theme};
+use iced::keyboard::{self, key};
+use iced::{Element, Event, Subscription, Task, Theme, event, window};
 
 use crate::api::ApiError;
 use crate::credentials::{self, Credentials, KeyringStatus};
@@ -36,6 +37,11 @@ pub enum Message {
     KeyringOpened(credentials::Opened),
     SettingsSaved(Result<(), settings::SettingsError>),
     PasswordRemembered(Result<(), credentials::CredentialError>),
+    /// Tab or Shift+Tab that no widget took: the focus moves through the
+    /// fields of the form.
+    MoveFocus {
+        backwards: bool,
+    },
 }
 
 impl App {
@@ -89,6 +95,11 @@ impl App {
 
     pub fn theme(&self) -> Theme {
         theme::app_theme()
+    }
+
+    /// Tab moves the cursor between fields, as office users expect.
+    pub fn subscription(&self) -> Subscription<Message> {
+        event::listen_with(tab_key)
     }
 
     fn open_keyring(&self) -> Task<Message> {
@@ -147,6 +158,8 @@ impl App {
                 }
                 Task::none()
             }
+            Message::MoveFocus { backwards: true } => iced::widget::operation::focus_previous(),
+            Message::MoveFocus { backwards: false } => iced::widget::operation::focus_next(),
         }
     }
 
@@ -219,6 +232,22 @@ impl App {
             ),
             None => Task::none(),
         }
+    }
+}
+
+fn tab_key(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    match (event, status) {
+        (
+            Event::Keyboard(keyboard::Event::KeyPressed {
+                key: keyboard::Key::Named(key::Named::Tab),
+                modifiers,
+                ..
+            }),
+            event::Status::Ignored,
+        ) => Some(Message::MoveFocus {
+            backwards: modifiers.shift(),
+        }),
+        _ => None,
     }
 }
 

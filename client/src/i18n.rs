@@ -1,7 +1,10 @@
 //! Every text the user sees, in Simplified Chinese (the default) and English.
 //!
-//! Screens never hold literal UI text: they ask [`tr`] for a [`Key`], or one of
-//! the formatting functions below for text with values in it.
+//! Screens never hold literal UI text: they ask [`tr`] for a [`Key`] (or an
+//! [`archive::Key`] for the customer archive), or one of the formatting
+//! functions for text with values in it.
+
+pub mod archive;
 
 use gascis_common::Role;
 use serde::{Deserialize, Serialize};
@@ -64,10 +67,26 @@ pub enum Key {
     NotAvailable,
     ServerInfoFailed,
     SessionEnded,
+    FindCustomer,
+}
+
+/// A fixed text known in every language.
+pub trait Text: Copy {
+    fn in_language(self, language: Language) -> &'static str;
 }
 
 /// The text of `key` in `language`.
-pub fn tr(language: Language, key: Key) -> &'static str {
+pub fn tr(language: Language, key: impl Text) -> &'static str {
+    key.in_language(language)
+}
+
+impl Text for Key {
+    fn in_language(self, language: Language) -> &'static str {
+        key_text(self, language)
+    }
+}
+
+fn key_text(key: Key, language: Language) -> &'static str {
     use Language::{English as En, SimplifiedChinese as Zh};
 
     match (key, language) {
@@ -131,6 +150,8 @@ pub fn tr(language: Language, key: Key) -> &'static str {
         (Key::ServerInfoFailed, En) => "Could not load the server information",
         (Key::SessionEnded, Zh) => "登录已失效，请重新登录",
         (Key::SessionEnded, En) => "Your session has ended. Please sign in again.",
+        (Key::FindCustomer, Zh) => "查找客户（客户档案）",
+        (Key::FindCustomer, En) => "Find a customer (customer archive)",
     }
 }
 
@@ -271,6 +292,39 @@ pub fn error_text(language: Language, error: &ApiError) -> ErrorText {
         (ApiError::PermissionDenied, En) => {
             plain("Your roles do not allow this operation", None, None)
         }
+        (ApiError::InvalidField { field, message }, _) => ErrorText {
+            headline: match language {
+                Zh => "提交的内容有误，请修改后重试".to_owned(),
+                En => "Some of the input was refused. Correct it and try again.".to_owned(),
+            },
+            advice: None,
+            detail: Some(if field.is_empty() {
+                message.clone()
+            } else {
+                format!("{field}: {message}")
+            }),
+        },
+        (ApiError::StaleVersion, Zh) => plain(
+            "该记录已被他人修改",
+            Some("已重新加载最新数据，您填写的内容已保留，请核对后再次提交"),
+            None,
+        ),
+        (ApiError::StaleVersion, En) => plain(
+            "Someone else changed this record",
+            Some("It has been reloaded and what you typed is kept: check it and submit again"),
+            None,
+        ),
+        (ApiError::ApprovalRequired(detail), Zh) => {
+            plain("此操作需要值班主管审批", None, Some(detail))
+        }
+        (ApiError::ApprovalRequired(detail), En) => {
+            plain("This needs a supervisor's approval", None, Some(detail))
+        }
+        (ApiError::Refused(detail), _) => ErrorText {
+            headline: archive::refusal(language, detail),
+            advice: None,
+            detail: Some(detail.clone()).filter(|text| !text.is_empty()),
+        },
         (ApiError::Other(detail), Zh) => {
             plain("操作失败，请稍后重试或联系信息中心", None, Some(detail))
         }
@@ -350,6 +404,13 @@ mod tests {
             ApiError::InvalidAddress("bad".into()),
             ApiError::SessionExpired,
             ApiError::PermissionDenied,
+            ApiError::InvalidField {
+                field: "meter.meter_no".into(),
+                message: "already in use".into(),
+            },
+            ApiError::StaleVersion,
+            ApiError::ApprovalRequired("arrears".into()),
+            ApiError::Refused("the account is already closed".into()),
             ApiError::Other("boom".into()),
         ];
         for error in &errors {

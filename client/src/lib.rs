@@ -4,8 +4,9 @@
 //! Map of the crate:
 //! - [`app`]: top-level state (which screen, language, settings, keyring) and
 //!   message routing.
-//! - [`screen`]: one module per screen (`login`, `home`), each with its state,
-//!   `Message`, `Action`, `new`, `update` and `view`.
+//! - [`screen`]: one module per screen (`login`, `home`, and `customers`, the
+//!   客户档案 area inside home), each with its state, `Message`, `Action`,
+//!   `new`, `update` and `view`.
 //! - [`api`]: every network call (gRPC over TLS), and the classification of
 //!   failures into [`api::ApiError`].
 //! - [`credentials`]: saved passwords in the OS keyring; [`settings`]: the
@@ -29,6 +30,7 @@ pub use app::App;
 pub fn run() -> iced::Result {
     iced::application(App::boot, App::update, App::view)
         .title(App::title)
+        .subscription(App::subscription)
         .theme(App::theme)
         .settings(theme::settings())
         .window_size((1200.0, 780.0))

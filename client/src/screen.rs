@@ -1,5 +1,6 @@
 //! The screens of the client. Each exposes its state struct, `Message`,
 //! `Action`, `new`, `update` and `view`; the app routes between them.
 
+pub mod customers;
 pub mod home;
 pub mod login;

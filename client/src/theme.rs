@@ -6,6 +6,8 @@
 
 pub mod button;
 pub mod container;
+pub mod pick_list;
+pub mod rule;
 pub mod text;
 pub mod text_input;
 

@@ -7,6 +7,7 @@ use iced::{Alignment, Element, Length, Task};
 
 use crate::api::{self, ApiError, ServerInfo, Session};
 use crate::i18n::{self, Key, Language, tr};
+use crate::screen::customers::{self, Customers};
 use crate::theme;
 use crate::widget;
 
@@ -54,7 +55,9 @@ impl Area {
         match self {
             Area::Overview => None,
             Area::Counter => Some(&[Cashier, Supervisor]),
-            Area::Customers => Some(&[Cashier, Supervisor, BackOffice, Field]),
+            // Everyone the server lets search the archive (finance looks up
+            // accounts behind invoices).
+            Area::Customers => Some(&[Cashier, Supervisor, BackOffice, Field, Finance]),
             Area::ReadingsAndBilling => Some(&[BackOffice, Field]),
             Area::Import => Some(&[BackOffice]),
             Area::WorkOrders => Some(&[BackOffice, Field, Supervisor]),
@@ -85,6 +88,9 @@ pub struct Home {
     selected: Area,
     server_info: ServerInfoState,
     is_logging_out: bool,
+    /// The customer archive, when the roles allow it; it keeps its search
+    /// and open account while other areas are visited.
+    customers: Option<Box<Customers>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +107,15 @@ pub enum Message {
     LogOut,
     LoggedOut(Result<(), ApiError>),
     ServerInfoLoaded(Result<ServerInfo, ApiError>),
+    /// Boxed: the archive's messages carry whole accounts.
+    Customers(Box<customers::Message>),
+}
+
+impl Message {
+    /// A message of the customer archive.
+    pub fn customers(message: customers::Message) -> Self {
+        Message::Customers(Box::new(message))
+    }
 }
 
 #[derive(Debug)]
@@ -121,12 +136,16 @@ impl Home {
     pub fn new(session: Session) -> (Self, Task<Message>) {
         let areas = areas_for(&session.user.roles);
         let task = Task::perform(api::server_info(session.clone()), Message::ServerInfoLoaded);
+        let customers = areas
+            .contains(&Area::Customers)
+            .then(|| Box::new(Customers::new(session.clone())));
         let home = Home {
             session,
             areas,
             selected: Area::Overview,
             server_info: ServerInfoState::Loading,
             is_logging_out: false,
+            customers,
         };
         (home, task)
     }
@@ -143,6 +162,11 @@ impl Home {
         self.selected
     }
 
+    /// The customer archive, when the user's roles include it.
+    pub fn customers(&self) -> Option<&Customers> {
+        self.customers.as_deref()
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Select(area) => {
@@ -151,7 +175,25 @@ impl Home {
                 if self.areas.contains(&area) {
                     self.selected = area;
                 }
-                Action::None
+                match (&self.customers, self.selected) {
+                    // Keyboard first: the cursor goes where typing starts.
+                    (Some(customers), Area::Customers) => {
+                        Action::Run(customers.focus().map(Message::customers))
+                    }
+                    _ => Action::None,
+                }
+            }
+            Message::Customers(message) => {
+                let Some(customers) = &mut self.customers else {
+                    return Action::None;
+                };
+                match customers.update(*message) {
+                    customers::Action::None => Action::None,
+                    customers::Action::Run(task) => Action::Run(task.map(Message::customers)),
+                    customers::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
             }
             Message::SelectLanguage(language) => Action::SwitchLanguage(language),
             Message::LogOut => {
@@ -236,17 +278,21 @@ impl Home {
         .height(Length::Fill)
         .style(theme::container::navigation);
 
-        let content = match self.selected {
-            Area::Overview => self.overview(language),
-            area => placeholder(language, area),
+        let content = match (self.selected, &self.customers) {
+            // The archive lays out its own scrolling: its tables and forms
+            // scroll inside a page that fills the window.
+            (Area::Customers, Some(customers)) => customers.view(language).map(Message::customers),
+            (Area::Overview, _) => scrollable(self.overview(language)).into(),
+            (Area::Counter, Some(_)) => scrollable(counter_placeholder(language)).into(),
+            (area, _) => scrollable(placeholder(language, area)).into(),
         };
 
         column![
             header,
             row![
                 navigation,
-                container(scrollable(content))
-                    .padding(24)
+                container(content)
+                    .padding(20)
                     .width(Length::Fill)
                     .height(Length::Fill)
                     .style(theme::container::page),
@@ -326,6 +372,23 @@ fn placeholder(language: Language, area: Area) -> Element<'static, Message> {
     )
 }
 
+/// The counter until its module exists: a way to the customer archive,
+/// which the counter uses to find customers.
+fn counter_placeholder(language: Language) -> Element<'static, Message> {
+    card(
+        column![
+            text(i18n::area_name(language, Area::Counter)).size(18),
+            text(tr(language, Key::ModuleComesLater)).style(theme::text::muted),
+            button(text(tr(language, Key::FindCustomer)))
+                .padding([7, 16])
+                .style(theme::button::primary)
+                .on_press(Message::Select(Area::Customers)),
+        ]
+        .spacing(10)
+        .into(),
+    )
+}
+
 fn card(content: Element<'_, Message>) -> Element<'_, Message> {
     container(content)
         .padding(24)
@@ -382,7 +445,7 @@ mod tests {
         );
         assert_eq!(
             areas_for(&[Finance]),
-            vec![Area::Overview, Area::InvoicesAndReports]
+            vec![Area::Overview, Area::Customers, Area::InvoicesAndReports]
         );
         assert_eq!(
             areas_for(&[Admin]),

@@ -3,7 +3,7 @@
 use iced::widget::button::{Status, Style};
 use iced::{Background, Border, Color, Theme};
 
-use super::{BORDER, MUTED, PRIMARY, PRIMARY_DARK, SELECTED, TEXT};
+use super::{BORDER, ERROR, MUTED, PRIMARY, PRIMARY_DARK, SELECTED, TEXT};
 
 /// The one main action of a form, e.g. 登录.
 pub fn primary(_theme: &Theme, status: Status) -> Style {
@@ -90,5 +90,109 @@ pub fn navigation(selected: bool) -> impl Fn(&Theme, Status) -> Style {
             },
             ..Style::default()
         }
+    }
+}
+
+/// A second action beside the primary one, e.g. 取消, 上一页.
+pub fn secondary(_theme: &Theme, status: Status) -> Style {
+    let (background, border_color, text_color) = match status {
+        Status::Active => (Color::WHITE, BORDER, TEXT),
+        Status::Hovered | Status::Pressed => {
+            (Color::from_rgb8(0xf2, 0xf5, 0xf9), PRIMARY, PRIMARY_DARK)
+        }
+        Status::Disabled => (
+            Color::from_rgb8(0xf5, 0xf6, 0xf8),
+            BORDER,
+            Color::from_rgb8(0xa9, 0xb4, 0xc2),
+        ),
+    };
+    Style {
+        background: Some(Background::Color(background)),
+        text_color,
+        border: Border {
+            color: border_color,
+            width: 1.0,
+            radius: 4.0.into(),
+        },
+        ..Style::default()
+    }
+}
+
+/// An action that cannot be undone easily, e.g. 销户.
+pub fn danger(_theme: &Theme, status: Status) -> Style {
+    let background = match status {
+        Status::Active => ERROR,
+        Status::Hovered | Status::Pressed => Color::from_rgb8(0xa3, 0x1f, 0x1f),
+        Status::Disabled => Color::from_rgb8(0xe3, 0xa0, 0xa0),
+    };
+    Style {
+        background: Some(Background::Color(background)),
+        text_color: Color::WHITE,
+        border: Border {
+            radius: 4.0.into(),
+            ..Border::default()
+        },
+        ..Style::default()
+    }
+}
+
+/// A tab of a tab bar; the open tab reads blue on white.
+pub fn tab(selected: bool) -> impl Fn(&Theme, Status) -> Style {
+    move |_theme, status| {
+        let (background, text_color) = match (selected, status) {
+            (true, _) => (Color::WHITE, PRIMARY_DARK),
+            (false, Status::Hovered | Status::Pressed) => {
+                (Color::from_rgb8(0xe9, 0xee, 0xf5), TEXT)
+            }
+            (false, Status::Active) => (Color::TRANSPARENT, MUTED),
+            (false, Status::Disabled) => (Color::TRANSPARENT, Color::from_rgb8(0xa9, 0xb4, 0xc2)),
+        };
+        Style {
+            background: Some(Background::Color(background)),
+            text_color,
+            border: Border {
+                color: if selected { BORDER } else { Color::TRANSPARENT },
+                width: if selected { 1.0 } else { 0.0 },
+                radius: iced::border::Radius::default().top(4.0),
+            },
+            ..Style::default()
+        }
+    }
+}
+
+/// One choice of a segmented control (e.g. the search kind); the chosen
+/// one is filled blue.
+pub fn segment(selected: bool) -> impl Fn(&Theme, Status) -> Style {
+    move |_theme, status| {
+        let (background, text_color, border_color) = match (selected, status) {
+            (true, _) => (PRIMARY, Color::WHITE, PRIMARY),
+            (false, Status::Hovered | Status::Pressed) => (SELECTED, PRIMARY_DARK, PRIMARY),
+            (false, Status::Active) => (Color::WHITE, TEXT, BORDER),
+            (false, Status::Disabled) => (Color::WHITE, MUTED, BORDER),
+        };
+        Style {
+            background: Some(Background::Color(background)),
+            text_color,
+            border: Border {
+                color: border_color,
+                width: 1.0,
+                radius: 3.0.into(),
+            },
+            ..Style::default()
+        }
+    }
+}
+
+/// A small text-like action inside content, e.g. 显示完整.
+pub fn link(_theme: &Theme, status: Status) -> Style {
+    let text_color = match status {
+        Status::Active => PRIMARY,
+        Status::Hovered | Status::Pressed => PRIMARY_DARK,
+        Status::Disabled => MUTED,
+    };
+    Style {
+        background: None,
+        text_color,
+        ..Style::default()
     }
 }

@@ -3,7 +3,7 @@
 use iced::widget::text_input::{Status, Style};
 use iced::{Background, Border, Color, Theme};
 
-use super::{BORDER, DISABLED_FIELD, MUTED, PRIMARY, SELECTED, TEXT};
+use super::{BORDER, DISABLED_FIELD, ERROR, MUTED, PRIMARY, SELECTED, TEXT};
 
 /// A form field: white with a grey border that turns blue while focused.
 pub fn field(_theme: &Theme, status: Status) -> Style {
@@ -24,5 +24,17 @@ pub fn field(_theme: &Theme, status: Status) -> Style {
         placeholder: Color::from_rgb8(0x9a, 0xa5, 0xb1),
         value,
         selection: SELECTED,
+    }
+}
+
+/// A form field whose value has a problem: the border stays red.
+pub fn invalid(theme: &Theme, status: Status) -> Style {
+    let style = field(theme, status);
+    Style {
+        border: Border {
+            color: ERROR,
+            ..style.border
+        },
+        ..style
     }
 }

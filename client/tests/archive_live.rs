@@ -1,0 +1,390 @@
+//! The customer archive against a real gascis server (in-process, TLS, its
+//! own throw-away PostgreSQL): the requests are the ones the screens build
+//! from what was typed, the calls are the real `api::archive` functions, and
+//! their outcomes are fed back to `update` as iced's runtime would.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use gascis::api::{self, ApiError, Session, archive};
+use gascis::app::{App, Message, Screen};
+use gascis::credentials::KeyringStatus;
+use gascis::screen::customers::form::{CustomerMessage, MeterMessage, PremiseMessage};
+use gascis::screen::customers::{self, Customers, dialog, open_account};
+use gascis::screen::{home, login};
+use gascis::secret::Secret;
+use gascis::settings::Settings;
+use gascis_common::Role;
+use gascis_common::proto::v1 as pb;
+use gascis_testkit::TestServer;
+use iced_test::Simulator;
+
+fn shows(app: &App, text: &str) -> bool {
+    Simulator::with_size(gascis::theme::settings(), (1280.0, 1400.0), app.view())
+        .find(text)
+        .is_ok()
+}
+
+fn feed(app: &mut App, messages: impl IntoIterator<Item = Message>) {
+    for message in messages {
+        let _task = app.update(message);
+    }
+}
+
+fn archive_message(message: customers::Message) -> Message {
+    Message::Home(home::Message::customers(message))
+}
+
+fn customers_of(app: &App) -> &Customers {
+    match app.screen() {
+        Screen::Home(home) => home.customers().expect("the archive is open"),
+        Screen::Login(_) => panic!("expected the home screen"),
+    }
+}
+
+async fn sign_in(server: &TestServer, username: &str, password: &str) -> anyhow::Result<Session> {
+    Ok(api::sign_in(
+        server.endpoint(),
+        PathBuf::from(&server.ca_path),
+        username.to_owned(),
+        Secret::from(password),
+    )
+    .await?)
+}
+
+fn archive_app(session: Session) -> App {
+    let mut app = App::new(
+        Settings::default(),
+        None,
+        KeyringStatus::Unavailable("none in tests".into()),
+    );
+    feed(
+        &mut app,
+        [
+            Message::Login(login::Message::LoggedIn(Ok(session))),
+            Message::Home(home::Message::Select(home::Area::Customers)),
+        ],
+    );
+    app
+}
+
+/// Fills the open-account form the way the user would (pick lists as their
+/// messages) for a household in Minhang.
+fn fill_open_form(app: &mut App, meter_no: &str) {
+    use open_account::Message as M;
+    let form = |message| archive_message(customers::Message::OpenForm(message));
+    feed(
+        app,
+        [
+            archive_message(customers::Message::StartOpenAccount),
+            form(M::Customer(CustomerMessage::Name("赵明".into()))),
+            form(M::Customer(CustomerMessage::IdNumber(
+                "11010519491231002X".into(),
+            ))),
+            form(M::Customer(CustomerMessage::Phone("139 1234 5678".into()))),
+            form(M::Premise(PremiseMessage::District("闵行区".into()))),
+            form(M::Premise(PremiseMessage::Community("春申景城".into()))),
+            form(M::Premise(PremiseMessage::Building("8".into()))),
+            form(M::Premise(PremiseMessage::Unit("1".into()))),
+            form(M::Premise(PremiseMessage::Room("502".into()))),
+            form(M::Meter(MeterMessage::MeterNo(meter_no.into()))),
+            form(M::Meter(MeterMessage::MeterType(pb::MeterType::Mechanical))),
+            form(M::Meter(MeterMessage::Size("G2.5"))),
+            form(M::Meter(MeterMessage::InitialReading("0".into()))),
+            form(M::HouseholdSize("3".into())),
+        ],
+    );
+}
+
+/// Submits the open form and performs the call the screen's task would.
+async fn submit_open_form(app: &mut App, session: &Session) -> Result<pb::AccountDetail, ApiError> {
+    feed(
+        app,
+        [archive_message(customers::Message::SubmitOpenAccount)],
+    );
+    let open = customers_of(app).open_form().expect("the form is open");
+    assert!(open.submitting, "a complete form is sent");
+    let request = open.form.to_request().expect("a complete form");
+    let result = archive::open_account(session.clone(), request).await;
+    feed(
+        app,
+        [archive_message(customers::Message::AccountOpened(
+            result.clone(),
+        ))],
+    );
+    result
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_archive_against_a_real_server() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    server
+        .create_user("wangfang", "王芳", "cashier-pass-1", &[Role::Cashier])
+        .await?;
+    let back_office = sign_in(&server, "zhangmin", "back-office-1").await?;
+    let cashier = sign_in(&server, "wangfang", "cashier-pass-1").await?;
+
+    // 开户 from the form.
+    let mut office = archive_app(back_office.clone());
+    fill_open_form(&mut office, "JK2026000815");
+    let opened = submit_open_form(&mut office, &back_office).await?;
+    let account = opened.account.clone().unwrap_or_default();
+    assert!(shows(&office, "开户成功"));
+    assert!(shows(&office, &account.account_no));
+    assert_eq!(
+        opened
+            .premise
+            .as_ref()
+            .map(|premise| premise.address.as_str()),
+        Some("闵行区春申景城8栋1单元502室")
+    );
+
+    // The same meter again: the server names the field, the form shows it.
+    fill_open_form(&mut office, "JK2026000815");
+    let refused = submit_open_form(&mut office, &back_office).await;
+    let Err(ApiError::InvalidField { field, message }) = refused else {
+        panic!("a taken meter number is refused with its field: {refused:?}");
+    };
+    assert_eq!(field, "meter.meter_no");
+    assert!(shows(&office, &message), "{message} next to the field");
+    feed(
+        &mut office,
+        [archive_message(customers::Message::CancelOpenAccount)],
+    );
+
+    // A cashier finds it by name and sees it masked, without the buttons.
+    let mut counter = archive_app(cashier.clone());
+    feed(
+        &mut counter,
+        [
+            archive_message(customers::Message::QueryChanged("赵明".into())),
+            archive_message(customers::Message::Search),
+        ],
+    );
+    assert_eq!(
+        customers_of(&counter).search().status,
+        customers::search::Status::Searching
+    );
+    let found = archive::search_accounts(
+        cashier.clone(),
+        pb::SearchAccountsRequest {
+            query: "赵明".into(),
+            kind: pb::SearchKind::Auto as i32,
+            page_size: archive::SEARCH_PAGE_SIZE,
+            page_token: String::new(),
+            include_closed: false,
+        },
+    )
+    .await;
+    feed(
+        &mut counter,
+        [archive_message(customers::Message::Searched(found))],
+    );
+    assert!(shows(&counter, &account.account_no));
+    assert!(shows(&counter, "139****5678"));
+    let loaded = archive::get_account(cashier.clone(), account.id).await;
+    feed(
+        &mut counter,
+        [
+            archive_message(customers::Message::OpenAccount(account.id)),
+            archive_message(customers::Message::AccountLoaded(loaded)),
+        ],
+    );
+    assert!(shows(&counter, "赵明"));
+    assert!(
+        !shows(&counter, "11010519491231002X"),
+        "the ID number is masked"
+    );
+    assert!(!shows(&counter, "过户"));
+
+    // A cashier cannot open accounts, whatever the screen shows.
+    let denied = archive::open_account(cashier.clone(), pb::OpenAccountRequest::default()).await;
+    assert_eq!(denied, Err(ApiError::PermissionDenied));
+
+    // Two clerks edit the same customer: the second is told and keeps typing.
+    let detail = archive::get_account(back_office.clone(), account.id).await?;
+    let edit = |name: &str| {
+        let mut dialog = dialog::Dialog::new(dialog::Kind::EditCustomer, &detail);
+        dialog.update(dialog::Message::Customer(CustomerMessage::Name(
+            name.into(),
+        )));
+        dialog.update(dialog::Message::Reason("户名更正".into()));
+        match dialog.to_request(&detail) {
+            Ok(dialog::Request::UpdateCustomer(request)) => request,
+            other => panic!("expected a customer update, got {other:?}"),
+        }
+    };
+    let first = archive::update_customer(back_office.clone(), edit("赵明明")).await?;
+    assert_eq!(
+        first.customer.as_ref().map(|c| c.name.as_str()),
+        Some("赵明明")
+    );
+    let second = archive::update_customer(back_office.clone(), edit("赵 明")).await;
+    assert_eq!(second, Err(ApiError::StaleVersion));
+
+    // A resume of an active account is refused in words the UI translates.
+    let resume = archive::set_account_suspended(
+        back_office.clone(),
+        pb::SetAccountSuspendedRequest {
+            account_id: account.id,
+            expected_version: first
+                .account
+                .as_ref()
+                .map(|a| a.version)
+                .unwrap_or_default(),
+            suspended: false,
+            reason: "测试".into(),
+        },
+    )
+    .await;
+    let Err(ApiError::Refused(message)) = resume else {
+        panic!("expected a refusal, got {resume:?}");
+    };
+    assert_eq!(
+        gascis::i18n::archive::refusal(gascis::i18n::Language::SimplifiedChinese, &message),
+        "该账户未报停，无需复用",
+        "{message}"
+    );
+
+    // 显示完整 for back office; the numbers come back in clear.
+    let revealed = archive::reveal_customer_pii(
+        back_office.clone(),
+        first.customer.as_ref().map(|c| c.id).unwrap_or_default(),
+        "客户来电核实身份".into(),
+    )
+    .await?;
+    assert_eq!(revealed.id_number.expose(), "11010519491231002X");
+    assert_eq!(revealed.phone.expose(), "13912345678");
+    let hidden =
+        archive::reveal_customer_pii(cashier.clone(), revealed.customer_id, "好奇".into()).await;
+    assert_eq!(hidden, Err(ApiError::PermissionDenied));
+
+    // The change records name what happened.
+    let changes = archive::list_changes(cashier.clone(), account.id, 0).await?;
+    let actions: Vec<&str> = changes
+        .iter()
+        .map(|change| change.action.as_str())
+        .collect();
+    assert!(actions.contains(&"open_account"), "{actions:?}");
+    assert!(actions.contains(&"update_customer"), "{actions:?}");
+    feed(
+        &mut counter,
+        [
+            archive_message(customers::Message::SelectTab(customers::Tab::Changes)),
+            archive_message(customers::Message::ChangesLoaded {
+                account_id: account.id,
+                before_id: 0,
+                result: Ok(changes),
+            }),
+        ],
+    );
+    assert!(shows(&counter, "户名更正"));
+    assert!(shows(&counter, "修改客户"));
+
+    server.shutdown().await
+}
+
+/// A server with a few realistic accounts for looking at the real client
+/// (not a check): `GASCIS_DEMO_INFO=/tmp/demo.txt cargo test -p gascis
+/// --test archive_live -- --ignored serve_demo`, then run the client with
+/// the address and CA file written there. Users: zhangmin / back-office-1
+/// (营业稽核), wangfang / cashier-pass-1 (收费员). Runs for
+/// GASCIS_DEMO_SECONDS (default 600).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "serves a demo until killed; run on demand"]
+async fn serve_demo() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    server
+        .create_user("wangfang", "王芳", "cashier-pass-1", &[Role::Cashier])
+        .await?;
+    let back_office = sign_in(&server, "zhangmin", "back-office-1").await?;
+    let people = [
+        ("王芳", "12", "2", "301", pb::MeterType::Mechanical),
+        ("李建国", "12", "2", "302", pb::MeterType::IcCard),
+        ("张秀英", "14", "1", "601", pb::MeterType::Iot),
+        ("陈伟", "15", "3", "1102", pb::MeterType::Mechanical),
+        ("周杰", "16", "2", "502", pb::MeterType::IcCard),
+        ("吴海燕", "17", "1", "203", pb::MeterType::Iot),
+        ("孙立新", "18", "4", "1501", pb::MeterType::Mechanical),
+    ];
+    for (serial, (name, building, unit, room, meter_type)) in people.into_iter().enumerate() {
+        let serial = serial as u64 + 1;
+        let first17 = format!(
+            "31011519{:02}0{}1{}0{serial:02}",
+            60 + serial,
+            1 + serial % 9,
+            serial % 10
+        );
+        let check = gascis_common::identity::check_digit(&first17).unwrap_or('0');
+        let meter_no = match meter_type {
+            pb::MeterType::IcCard => format!("GS20{serial:08}"),
+            pb::MeterType::Iot => format!("NB21{serial:06}"),
+            _ => format!("JK20{serial:08}"),
+        };
+        let request = pb::OpenAccountRequest {
+            existing_customer_id: 0,
+            new_customer: Some(pb::CustomerInput {
+                party_kind: Some(pb::PartyKind::Person as i32),
+                customer_type: Some(pb::CustomerType::Residential as i32),
+                name: Some(name.into()),
+                id_type: Some(pb::IdType::ResidentId as i32),
+                id_number: Some(format!("{first17}{check}")),
+                phone: Some(format!("1391234{serial:04}")),
+                phone2: None,
+            }),
+            premise: Some(pb::PremiseInput {
+                district: Some("浦东新区".into()),
+                community: Some("阳光花园".into()),
+                building: Some(building.into()),
+                unit: Some(unit.into()),
+                room: Some(room.into()),
+                address: None,
+                latitude: None,
+                longitude: None,
+            }),
+            meter: Some(pb::MeterInput {
+                meter_no: meter_no.clone(),
+                meter_type: meter_type as i32,
+                maker: "金卡".into(),
+                model: "JK-G2.5".into(),
+                size: "G2.5".into(),
+                digits: 5,
+                initial_reading: "0".into(),
+                card_no: if meter_type == pb::MeterType::IcCard {
+                    format!("310{serial:08}")
+                } else {
+                    String::new()
+                },
+            }),
+            contract: Some(pb::ContractInput {
+                contract_no: String::new(),
+                signed_on: "2024-03-01".into(),
+                gas_purpose: pb::GasPurpose::Cooking as i32,
+                price_policy: String::new(),
+            }),
+            household_size: 3,
+            low_income: false,
+            opened_on: "2024-03-01".into(),
+            idempotency_key: format!("demo-{serial}"),
+        };
+        let _ = archive::open_account(back_office.clone(), request).await?;
+    }
+    let info = format!("{}\n{}\n", server.endpoint(), server.ca_path.display());
+    if let Some(path) = std::env::var_os("GASCIS_DEMO_INFO") {
+        std::fs::write(path, &info)?;
+    }
+    println!("{info}");
+    let seconds = std::env::var("GASCIS_DEMO_SECONDS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(600);
+    tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+    server.shutdown().await
+}

@@ -1,0 +1,1409 @@
+//! Headless UI tests of the customer archive (客户档案) with iced_test's
+//! simulator: keys and clicks go through the real widgets, their messages
+//! through the real `update`, and the answers of the server are fed back as
+//! the messages the api tasks would produce.
+//!
+//! CI pins the renderer with ICED_TEST_BACKEND=tiny-skia.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use gascis::api::archive::RevealedPii;
+use gascis::api::{ApiError, Connection, ServerAddress, Session, User};
+use gascis::app::{App, Message, Screen};
+use gascis::credentials::KeyringStatus;
+use gascis::screen::customers::{self, Customers, Page, Tab, dialog, open_account, search};
+use gascis::screen::{home, login};
+use gascis::secret::Secret;
+use gascis::settings::Settings;
+use gascis_common::Role;
+use gascis_common::proto::v1 as pb;
+use iced::keyboard::{self, key};
+use iced::{Rectangle, Size};
+use iced_test::{Simulator, selector};
+
+/// Taller than the default window so the whole open-account form is on
+/// screen and every field can be clicked.
+const SCREEN: Size = Size::new(1280.0, 1400.0);
+
+fn simulate(app: &App) -> Simulator<'_, Message> {
+    Simulator::with_size(gascis::theme::settings(), SCREEN, app.view())
+}
+
+fn shows(app: &App, text: &str) -> bool {
+    simulate(app).find(text).is_ok()
+}
+
+fn feed(app: &mut App, messages: impl IntoIterator<Item = Message>) {
+    for message in messages {
+        let _task = app.update(message);
+    }
+}
+
+fn archive(message: customers::Message) -> Message {
+    Message::Home(home::Message::customers(message))
+}
+
+fn customers_of(app: &App) -> &Customers {
+    match app.screen() {
+        Screen::Home(home) => home.customers().expect("the archive is open to this user"),
+        Screen::Login(_) => panic!("expected the home screen"),
+    }
+}
+
+/// The archive messages among `messages`.
+fn archive_messages(messages: &[Message]) -> Vec<&customers::Message> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Message::Home(home::Message::Customers(message)) => Some(message.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Clicks what `click` selects, returns the messages and feeds them.
+fn click_text(app: &mut App, label: &str) -> Vec<Message> {
+    let messages: Vec<Message> = {
+        let mut ui = simulate(app);
+        let _ = ui
+            .click(label)
+            .unwrap_or_else(|error| panic!("{label} should be on screen: {error:?}"));
+        ui.into_messages().collect()
+    };
+    feed(app, messages.clone());
+    messages
+}
+
+/// Types `text` into the input with `id`, one key at a time, feeding each
+/// message before the next key.
+fn type_into(app: &mut App, id: &str, text: &str) {
+    for character in text.chars() {
+        let messages: Vec<Message> = {
+            let mut ui = simulate(app);
+            let _ = ui
+                .click(selector::id(id.to_owned()))
+                .unwrap_or_else(|error| panic!("input {id} should be on screen: {error:?}"));
+            let _ = ui.typewrite(&character.to_string());
+            ui.into_messages().collect()
+        };
+        assert!(
+            !messages.is_empty(),
+            "typing {character:?} into {id} did nothing"
+        );
+        feed(app, messages);
+    }
+}
+
+/// Presses `key` with the cursor in the input `id`; returns the messages
+/// (not fed).
+fn press_in(app: &App, id: &str, key: key::Named) -> Vec<Message> {
+    let mut ui = simulate(app);
+    let _ = ui.click(selector::id(id.to_owned())).unwrap();
+    let _ = ui.tap_key(keyboard::Key::Named(key));
+    ui.into_messages().collect()
+}
+
+fn session(roles: Vec<Role>) -> (tokio::runtime::Runtime, Session) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let connection = {
+        let _guard = runtime.enter();
+        let address = ServerAddress::parse("localhost:50443").unwrap();
+        let channel = tonic::transport::Endpoint::from_shared(address.uri())
+            .unwrap()
+            .connect_lazy();
+        Connection::from_channel(channel, address)
+    };
+    let session = Session {
+        connection,
+        token: Secret::from("0123abcd"),
+        user: User {
+            id: 7,
+            username: "zhangli".into(),
+            display_name: "张丽".into(),
+            roles,
+        },
+        idle_timeout: Duration::from_secs(1800),
+        expires_at: None,
+    };
+    (runtime, session)
+}
+
+/// An app logged in with `roles`, on the 客户档案 area.
+fn archive_app(roles: Vec<Role>) -> (tokio::runtime::Runtime, App) {
+    let (runtime, session) = session(roles);
+    let mut app = App::new(
+        Settings::default(),
+        None,
+        KeyringStatus::Unavailable("no keyring in tests".into()),
+    );
+    feed(
+        &mut app,
+        [
+            Message::Login(login::Message::LoggedIn(Ok(session))),
+            Message::Home(home::Message::Select(home::Area::Customers)),
+        ],
+    );
+    (runtime, app)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn hit(
+    id: i64,
+    account_no: &str,
+    name: &str,
+    address: &str,
+    meter_no: &str,
+    meter_type: pb::MeterType,
+    status: pb::AccountStatus,
+    phone: &str,
+) -> pb::AccountSummary {
+    pb::AccountSummary {
+        account_id: id,
+        account_no: account_no.into(),
+        customer_name: name.into(),
+        customer_type: pb::CustomerType::Residential as i32,
+        status: status as i32,
+        address: address.into(),
+        meter_no: meter_no.into(),
+        meter_type: meter_type as i32,
+        phone_masked: phone.into(),
+    }
+}
+
+/// A page of hits for "阳光花园", as a Shanghai gas company would have them.
+fn sunshine_garden() -> pb::SearchAccountsResponse {
+    use pb::AccountStatus::{Active, Suspended};
+    use pb::MeterType::{IcCard, Iot, Mechanical};
+    let results = vec![
+        hit(
+            41,
+            "3101000123",
+            "王芳",
+            "浦东新区阳光花园12栋2单元301室",
+            "JK2019034521",
+            Mechanical,
+            Active,
+            "138****5678",
+        ),
+        hit(
+            42,
+            "3101000124",
+            "李建国",
+            "浦东新区阳光花园12栋2单元302室",
+            "GS2020118876",
+            IcCard,
+            Active,
+            "139****2231",
+        ),
+        hit(
+            57,
+            "3101000187",
+            "张秀英",
+            "浦东新区阳光花园14栋1单元601室",
+            "NB21007733",
+            Iot,
+            Suspended,
+            "136****0912",
+        ),
+        hit(
+            63,
+            "3101000210",
+            "陈伟",
+            "浦东新区阳光花园15栋3单元1102室",
+            "JK2016007781",
+            Mechanical,
+            Active,
+            "021-****6688",
+        ),
+        hit(
+            71,
+            "3101000256",
+            "上海阳光花园物业管理有限公司",
+            "浦东新区阳光花园物业服务中心",
+            "JK2018100245",
+            Mechanical,
+            Active,
+            "021-****3300",
+        ),
+        hit(
+            88,
+            "3101000302",
+            "周杰",
+            "浦东新区阳光花园16栋2单元502室",
+            "GS2021045190",
+            IcCard,
+            Active,
+            "137****4411",
+        ),
+        hit(
+            93,
+            "3101000345",
+            "吴海燕",
+            "浦东新区阳光花园17栋1单元203室",
+            "NB22013302",
+            Iot,
+            Active,
+            "135****7620",
+        ),
+        hit(
+            97,
+            "3101000378",
+            "孙立新",
+            "浦东新区阳光花园18栋4单元1501室",
+            "JK2020066318",
+            Mechanical,
+            Active,
+            "186****0357",
+        ),
+    ];
+    pb::SearchAccountsResponse {
+        results,
+        next_page_token: "page-2".into(),
+        searched_as: pb::SearchKind::Address as i32,
+    }
+}
+
+fn timestamp(rfc3339: &str) -> prost_types::Timestamp {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: 0,
+    }
+}
+
+/// 李建国's account, with an IC-card meter, arrears and a history.
+fn li_jianguo() -> pb::AccountDetail {
+    pb::AccountDetail {
+        account: Some(pb::Account {
+            id: 42,
+            account_no: "3101000124".into(),
+            status: pb::AccountStatus::Active as i32,
+            low_income: false,
+            household_size: 4,
+            tariff_code: "SH-RES-2024".into(),
+            opened_on: "2012-03-15".into(),
+            closed_on: String::new(),
+            arrears: "128.60".into(),
+            prepayment: "0.00".into(),
+            version: 7,
+        }),
+        customer: Some(pb::Customer {
+            id: 9,
+            party_kind: pb::PartyKind::Person as i32,
+            customer_type: pb::CustomerType::Residential as i32,
+            name: "李建国".into(),
+            id_type: pb::IdType::ResidentId as i32,
+            id_number_masked: "310***********2417".into(),
+            phone_masked: "139****2231".into(),
+            phone2_masked: "021-****4520".into(),
+            version: 4,
+        }),
+        premise: Some(pb::Premise {
+            id: 12,
+            district: "浦东新区".into(),
+            community: "阳光花园".into(),
+            building: "12".into(),
+            unit: "2".into(),
+            room: "302".into(),
+            address: "浦东新区阳光花园12栋2单元302室".into(),
+            latitude: "31.224361".into(),
+            longitude: "121.544579".into(),
+            version: 2,
+        }),
+        meters: vec![
+            pb::Meter {
+                id: 301,
+                meter_no: "GS2020118876".into(),
+                meter_type: pb::MeterType::IcCard as i32,
+                maker: "金卡".into(),
+                model: "JK-IC-G2.5".into(),
+                size: "G2.5".into(),
+                digits: 5,
+                installed_on: "2020-11-06".into(),
+                initial_reading: "0.000".into(),
+                installed: true,
+                version: 1,
+            },
+            pb::Meter {
+                id: 118,
+                meter_no: "JK2012004512".into(),
+                meter_type: pb::MeterType::Mechanical as i32,
+                maker: "天信".into(),
+                model: "TX-G2.5".into(),
+                size: "G2.5".into(),
+                digits: 5,
+                installed_on: "2012-03-15".into(),
+                initial_reading: "0.000".into(),
+                installed: false,
+                version: 3,
+            },
+        ],
+        meter_events: vec![
+            pb::MeterEvent {
+                id: 902,
+                meter_no: "GS2020118876".into(),
+                kind: "replaced_in".into(),
+                reading: "0.000".into(),
+                occurred_on: "2020-11-06".into(),
+                recorded_by: "wangmin".into(),
+                note: "机械表改IC卡表".into(),
+            },
+            pb::MeterEvent {
+                id: 901,
+                meter_no: "JK2012004512".into(),
+                kind: "replaced_out".into(),
+                reading: "3187.452".into(),
+                occurred_on: "2020-11-06".into(),
+                recorded_by: "wangmin".into(),
+                note: "机械表改IC卡表".into(),
+            },
+            pb::MeterEvent {
+                id: 310,
+                meter_no: "JK2012004512".into(),
+                kind: "install".into(),
+                reading: "0.000".into(),
+                occurred_on: "2012-03-15".into(),
+                recorded_by: "import".into(),
+                note: "历史台账导入".into(),
+            },
+        ],
+        contracts: vec![pb::Contract {
+            id: 77,
+            contract_no: "HT-2012-004512".into(),
+            signed_on: "2012-03-12".into(),
+            gas_purpose: pb::GasPurpose::Cooking as i32,
+            price_policy: "居民阶梯".into(),
+            version: 1,
+        }],
+        ic_cards: vec![pb::IcCard {
+            id: 5,
+            card_no: "31000118876".into(),
+            issue_count: 2,
+            status: "active".into(),
+        }],
+        household: vec![
+            pb::HouseholdEntry {
+                household_size: 4,
+                effective_from: "2025-07-01".into(),
+                recorded_at: Some(timestamp("2025-06-28T09:12:00+08:00")),
+            },
+            pb::HouseholdEntry {
+                household_size: 3,
+                effective_from: "2012-03-15".into(),
+                recorded_at: Some(timestamp("2012-03-15T10:00:00+08:00")),
+            },
+        ],
+        holders: vec![
+            pb::AccountHolder {
+                customer_id: 9,
+                customer_name: "李建国".into(),
+                from_date: "2016-09-01".into(),
+                to_date: String::new(),
+            },
+            pb::AccountHolder {
+                customer_id: 3,
+                customer_name: "李福生".into(),
+                from_date: "2012-03-15".into(),
+                to_date: "2016-08-31".into(),
+            },
+        ],
+    }
+}
+
+fn change_records() -> Vec<pb::ChangeRecord> {
+    vec![
+        pb::ChangeRecord {
+            id: 5012,
+            at: Some(timestamp("2025-06-28T09:12:00+08:00")),
+            username: "zhangli".into(),
+            action: "register_household".into(),
+            entity: "account".into(),
+            entity_id: 42,
+            reason: "新生儿落户".into(),
+            differences: vec!["household_size: 3 → 4".into()],
+            approved_by: String::new(),
+        },
+        pb::ChangeRecord {
+            id: 3307,
+            at: Some(timestamp("2020-11-06T14:30:00+08:00")),
+            username: "wangmin".into(),
+            action: "replace_meter".into(),
+            entity: "meter".into(),
+            entity_id: 301,
+            reason: "机械表改IC卡表".into(),
+            differences: vec![
+                "meter_no: JK2012004512 → GS2020118876".into(),
+                "old_final_reading: 3187.452".into(),
+            ],
+            approved_by: String::new(),
+        },
+        pb::ChangeRecord {
+            id: 1288,
+            at: Some(timestamp("2016-09-01T10:05:00+08:00")),
+            username: "wangmin".into(),
+            action: "transfer".into(),
+            entity: "account".into(),
+            entity_id: 42,
+            reason: "继承过户".into(),
+            differences: vec![
+                "holder: 李福生 → 李建国".into(),
+                "phone: 133****8810 → 139****2231".into(),
+            ],
+            approved_by: "chenjing".into(),
+        },
+    ]
+}
+
+#[test]
+fn search_then_keyboard_opens_an_account_and_its_changes() {
+    let (_runtime, mut app) = archive_app(vec![Role::Cashier]);
+    assert!(shows(&app, "查询结果"), "the search page is open");
+
+    type_into(&mut app, search::SEARCH_INPUT, "阳光花园");
+    assert_eq!(customers_of(&app).search().query, "阳光花园");
+
+    // Enter searches.
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::Search]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert_eq!(
+        customers_of(&app).search().status,
+        search::Status::Searching
+    );
+
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Ok(sunshine_garden())))],
+    );
+    for shown in [
+        "3101000123",
+        "王芳",
+        "浦东新区阳光花园12栋2单元302室",
+        "GS2020118876",
+        "IC卡表",
+        "报停",
+        "139****2231",
+    ] {
+        assert!(shows(&app, shown), "{shown} should be in the results");
+    }
+    assert!(shows(&app, "第 1 页 · 本页 8 条 · 按地址查询"));
+
+    // ↓ moves the selection from the first hit to the second; Enter opens it.
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::ArrowDown);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::MoveSelection(1)]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenAccount(42)]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert_eq!(customers_of(&app).page(), Page::Detail);
+
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountLoaded(Ok(li_jianguo())))],
+    );
+    for tab in ["客户信息", "用气地址", "表具", "账户", "合同", "变更记录"] {
+        assert!(shows(&app, tab), "tab {tab}");
+    }
+    assert!(shows(&app, "李建国"));
+    assert!(shows(&app, "310***********2417"), "ID number masked");
+    assert!(shows(&app, "¥128.60"), "arrears");
+
+    // Opening 变更记录 asks for the records and shows them.
+    let messages = click_text(&mut app, "变更记录");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::SelectTab(Tab::Changes)]
+        ),
+        "{messages:?}"
+    );
+    let detail = customers_of(&app).detail().unwrap();
+    assert!(detail.changes.requested && detail.changes.loading);
+    feed(
+        &mut app,
+        [archive(customers::Message::ChangesLoaded {
+            account_id: 42,
+            before_id: 0,
+            result: Ok(change_records()),
+        })],
+    );
+    for shown in [
+        "人口登记",
+        "新生儿落户",
+        "household_size: 3 → 4",
+        "过户",
+        "chenjing",
+        "换表",
+    ] {
+        assert!(
+            shows(&app, shown),
+            "{shown} should be in the change records"
+        );
+    }
+
+    // Escape goes back to the results, which are still there.
+    let messages: Vec<Message> = {
+        let mut ui = simulate(&app);
+        let _ = ui.tap_key(keyboard::Key::Named(key::Named::Escape));
+        ui.into_messages().collect()
+    };
+    feed(&mut app, messages);
+    assert_eq!(customers_of(&app).page(), Page::Search);
+    assert!(shows(&app, "3101000378"));
+}
+
+#[test]
+fn a_failed_or_empty_search_says_so() {
+    let (_runtime, mut app) = archive_app(vec![Role::Supervisor]);
+    type_into(&mut app, search::SEARCH_INPUT, "13800000000");
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::Enter);
+    feed(&mut app, messages);
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Ok(
+            pb::SearchAccountsResponse {
+                results: vec![],
+                next_page_token: String::new(),
+                searched_as: pb::SearchKind::Phone as i32,
+            },
+        )))],
+    );
+    assert!(shows(&app, "未找到匹配的账户"));
+
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::Enter);
+    feed(&mut app, messages);
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Err(
+            ApiError::Unreachable("connection refused".into()),
+        )))],
+    );
+    assert!(shows(&app, "无法连接服务器"));
+}
+
+#[test]
+fn the_kind_selector_and_paging_shape_the_request() {
+    let (_runtime, mut app) = archive_app(vec![Role::Cashier]);
+    assert!(shows(&app, "自动"));
+    let _ = click_text(&mut app, "户号");
+    assert_eq!(customers_of(&app).search().kind, pb::SearchKind::AccountNo);
+
+    type_into(&mut app, search::SEARCH_INPUT, "31010001");
+    let messages = press_in(&app, search::SEARCH_INPUT, key::Named::Enter);
+    feed(&mut app, messages);
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Ok(sunshine_garden())))],
+    );
+
+    let messages = click_text(&mut app, "下一页");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::NextPage]
+        ),
+        "{messages:?}"
+    );
+    let mut second = sunshine_garden();
+    second.results.truncate(2);
+    second.next_page_token.clear();
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Ok(second)))],
+    );
+    assert_eq!(customers_of(&app).search().page_number(), 2);
+    assert!(shows(&app, "第 2 页 · 本页 2 条 · 按地址查询"));
+}
+
+/// Where `text` is drawn.
+fn text_bounds(app: &App, text: &str) -> Rectangle {
+    simulate(app)
+        .find(text)
+        .unwrap_or_else(|error| panic!("{text} should be on screen: {error:?}"))
+        .bounds()
+}
+
+fn input_bounds(app: &App, id: &str) -> Rectangle {
+    simulate(app)
+        .find(selector::id(id.to_owned()))
+        .unwrap_or_else(|error| panic!("{id} should be on screen: {error:?}"))
+        .bounds()
+}
+
+/// `message` is drawn right under the input `id`.
+fn assert_under(app: &App, message: &str, id: &str) {
+    let input = input_bounds(app, id);
+    let text = text_bounds(app, message);
+    let gap = text.y - (input.y + input.height);
+    assert!(
+        (0.0..12.0).contains(&gap),
+        "{message} is {gap} px below {id}"
+    );
+    assert!(
+        text.x < input.x + input.width && input.x < text.x + text.width,
+        "{message} at {text:?} is not under {id} at {input:?}"
+    );
+}
+
+fn open_form(app: &App) -> &open_account::OpenAccountForm {
+    &customers_of(app)
+        .open_form()
+        .expect("the open-account form is open")
+        .form
+}
+
+fn field(path: &str) -> String {
+    format!("{}.{path}", open_account::ID_PREFIX)
+}
+
+#[test]
+fn the_open_account_form_checks_while_typing_and_builds_its_request() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    let _ = click_text(&mut app, "开户");
+    assert_eq!(customers_of(&app).page(), Page::OpenAccount);
+    assert!(shows(&app, "开户登记"));
+
+    type_into(&mut app, &field("new_customer.name"), "赵明");
+    // Enter moves on to the next field, as data-entry staff expect.
+    let messages = press_in(&app, &field("new_customer.name"), key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::FocusNext]
+        ),
+        "{messages:?}"
+    );
+    // One wrong check digit: the error shows while typing.
+    type_into(
+        &mut app,
+        &field("new_customer.id_number"),
+        "110105194912310021",
+    );
+    assert!(shows(&app, "校验位错误：应为 X，实际为 1"));
+    assert_under(
+        &app,
+        "校验位错误：应为 X，实际为 1",
+        &field("new_customer.id_number"),
+    );
+    assert!(!shows(&app, "必填"), "missing values wait for a submit");
+
+    // Submitting is refused and now names the missing fields.
+    let messages = click_text(&mut app, "提交开户");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::SubmitOpenAccount]
+        ),
+        "{messages:?}"
+    );
+    let open = customers_of(&app).open_form().unwrap();
+    assert!(!open.submitting, "an invalid form is not sent");
+    assert!(open.form.to_request().is_err());
+    assert!(shows(&app, "必填"));
+    assert!(shows(&app, "校验位错误：应为 X，实际为 1"));
+
+    // Fix the check digit and fill the rest.
+    let messages: Vec<Message> = {
+        let mut ui = simulate(&app);
+        let _ = ui
+            .click(selector::id(field("new_customer.id_number")))
+            .unwrap();
+        let _ = ui.tap_key(keyboard::Key::Named(key::Named::Backspace));
+        ui.into_messages().collect()
+    };
+    feed(&mut app, messages);
+    type_into(&mut app, &field("new_customer.id_number"), "X");
+    assert!(!shows(&app, "校验位错误：应为 X，实际为 1"));
+    type_into(&mut app, &field("new_customer.phone"), "139 1234 5678");
+    type_into(&mut app, &field("premise.district"), "闵行区");
+    type_into(&mut app, &field("premise.community"), "春申景城");
+    type_into(&mut app, &field("premise.building"), "8");
+    type_into(&mut app, &field("premise.unit"), "1");
+    type_into(&mut app, &field("premise.room"), "502");
+    assert!(
+        shows(&app, "闵行区春申景城8栋1单元502室"),
+        "the address builds itself"
+    );
+    type_into(&mut app, &field("meter.meter_no"), "JK2026000815");
+    type_into(&mut app, &field("meter.initial_reading"), "0.5");
+    type_into(&mut app, &field("household_size"), "3");
+    // Pick lists open overlays; their choices are fed as messages.
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenForm(open_account::Message::Meter(
+                customers::form::MeterMessage::MeterType(pb::MeterType::Mechanical),
+            ))),
+            archive(customers::Message::OpenForm(open_account::Message::Meter(
+                customers::form::MeterMessage::Size("G2.5"),
+            ))),
+        ],
+    );
+
+    let request = open_form(&app).to_request().expect("the form is complete");
+    let key = request.idempotency_key.clone();
+    assert!(key.starts_with("open-"), "{key}");
+    assert_eq!(
+        request,
+        pb::OpenAccountRequest {
+            existing_customer_id: 0,
+            new_customer: Some(pb::CustomerInput {
+                party_kind: Some(pb::PartyKind::Person as i32),
+                customer_type: Some(pb::CustomerType::Residential as i32),
+                name: Some("赵明".into()),
+                id_type: Some(pb::IdType::ResidentId as i32),
+                id_number: Some("11010519491231002X".into()),
+                phone: Some("13912345678".into()),
+                phone2: None,
+            }),
+            premise: Some(pb::PremiseInput {
+                district: Some("闵行区".into()),
+                community: Some("春申景城".into()),
+                building: Some("8".into()),
+                unit: Some("1".into()),
+                room: Some("502".into()),
+                address: Some("闵行区春申景城8栋1单元502室".into()),
+                latitude: None,
+                longitude: None,
+            }),
+            meter: Some(pb::MeterInput {
+                meter_no: "JK2026000815".into(),
+                meter_type: pb::MeterType::Mechanical as i32,
+                maker: String::new(),
+                model: String::new(),
+                size: "G2.5".into(),
+                digits: 5,
+                initial_reading: "0.5".into(),
+                card_no: String::new(),
+            }),
+            contract: Some(pb::ContractInput {
+                contract_no: String::new(),
+                signed_on: String::new(),
+                gas_purpose: pb::GasPurpose::Cooking as i32,
+                price_policy: String::new(),
+            }),
+            household_size: 3,
+            low_income: false,
+            opened_on: String::new(),
+            idempotency_key: key.clone(),
+        }
+    );
+
+    let _ = click_text(&mut app, "提交开户");
+    assert!(customers_of(&app).open_form().unwrap().submitting);
+    assert!(shows(&app, "正在提交…"));
+
+    // The server refuses the meter number: its words go under that field,
+    // and the form (with its key, for the resend) stays.
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountOpened(Err(
+            ApiError::InvalidField {
+                field: "meter.meter_no".into(),
+                message: "JK2026000815 is installed on account 3101000377".into(),
+            },
+        )))],
+    );
+    assert!(!customers_of(&app).open_form().unwrap().submitting);
+    assert_under(
+        &app,
+        "JK2026000815 is installed on account 3101000377",
+        &field("meter.meter_no"),
+    );
+    assert_eq!(open_form(&app).idempotency_key, key);
+
+    // Editing the field clears the server's complaint.
+    type_into(&mut app, &field("meter.meter_no"), "1");
+    assert!(!shows(
+        &app,
+        "JK2026000815 is installed on account 3101000377"
+    ));
+
+    // Success shows the new account.
+    let _ = click_text(&mut app, "提交开户");
+    let mut opened = li_jianguo();
+    if let Some(account) = &mut opened.account {
+        account.id = 120;
+        account.account_no = "3101000999".into();
+    }
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountOpened(Ok(opened)))],
+    );
+    assert_eq!(customers_of(&app).page(), Page::Detail);
+    assert!(shows(&app, "开户成功"));
+    assert!(shows(&app, "3101000999"));
+}
+
+#[test]
+fn only_back_office_sees_the_archive_actions() {
+    for (roles, can_edit) in [
+        (vec![Role::Cashier], false),
+        (vec![Role::Supervisor], false),
+        (vec![Role::Field], false),
+        (vec![Role::BackOffice], true),
+        (vec![Role::Cashier, Role::BackOffice], true),
+    ] {
+        let (_runtime, mut app) = archive_app(roles.clone());
+        assert_eq!(shows(&app, "开户"), can_edit, "开户 for {roles:?}");
+
+        feed(
+            &mut app,
+            [
+                archive(customers::Message::OpenAccount(42)),
+                archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+            ],
+        );
+        for action in ["过户", "销户", "报停", "修改客户信息", "显示完整"] {
+            assert_eq!(shows(&app, action), can_edit, "{action} for {roles:?}");
+        }
+
+        // A stale or forged message cannot open a dialog either.
+        feed(
+            &mut app,
+            [archive(customers::Message::ShowDialog(
+                dialog::Kind::Transfer,
+            ))],
+        );
+        assert_eq!(customers_of(&app).dialog().is_some(), can_edit, "{roles:?}");
+    }
+}
+
+#[test]
+fn a_conflict_keeps_what_was_typed_and_says_why() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+        ],
+    );
+    let _ = click_text(&mut app, "修改客户信息");
+    assert!(shows(&app, "保存修改"));
+
+    type_into(&mut app, "dialog.changes.name", "华");
+    type_into(&mut app, "dialog.reason", "户名更正");
+    assert!(shows(&app, "李建国华"));
+
+    let messages = click_text(&mut app, "保存修改");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::SubmitDialog]
+        ),
+        "{messages:?}"
+    );
+    let dialog = customers_of(&app).dialog().unwrap();
+    assert!(dialog.submitting);
+
+    // Someone else changed the customer meanwhile.
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Err(
+            ApiError::StaleVersion,
+        )))],
+    );
+    assert!(shows(&app, "该记录已被他人修改"));
+    assert!(shows(
+        &app,
+        "已重新加载最新数据，您填写的内容已保留，请核对后再次提交"
+    ));
+    assert!(
+        customers_of(&app).detail().unwrap().loading,
+        "the account is being reloaded"
+    );
+    assert!(shows(&app, "李建国华"), "typed name kept");
+    assert!(shows(&app, "户名更正"), "typed reason kept");
+
+    // The reload brings the other user's change and a new version.
+    let mut newer = li_jianguo();
+    if let Some(customer) = &mut newer.customer {
+        customer.phone_masked = "135****0001".into();
+        customer.version = 5;
+    }
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountLoaded(
+            Ok(newer.clone()),
+        ))],
+    );
+    assert!(
+        shows(&app, "李建国华"),
+        "typed name still kept after the reload"
+    );
+    assert!(shows(&app, "该记录已被他人修改"));
+
+    let request = customers_of(&app)
+        .dialog()
+        .unwrap()
+        .to_request(&newer)
+        .unwrap();
+    let dialog::Request::UpdateCustomer(request) = request else {
+        panic!("expected a customer update, got {request:?}");
+    };
+    assert_eq!(request.expected_version, 5);
+    assert_eq!(request.reason, "户名更正");
+    assert_eq!(
+        request.changes,
+        Some(pb::CustomerInput {
+            name: Some("李建国华".into()),
+            ..pb::CustomerInput::default()
+        })
+    );
+
+    // Submitting again succeeds.
+    let _ = click_text(&mut app, "保存修改");
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Ok(newer)))],
+    );
+    assert!(customers_of(&app).dialog().is_none());
+    assert!(shows(&app, "修改已保存"));
+}
+
+#[test]
+fn a_transfer_with_arrears_asks_for_a_supervisor() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+        ],
+    );
+    let _ = click_text(&mut app, "过户");
+    type_into(&mut app, "dialog.final_reading", "4521.3");
+    type_into(&mut app, "dialog.new_customer.name", "李娜");
+    type_into(
+        &mut app,
+        "dialog.new_customer.id_number",
+        "11010519491231002X",
+    );
+    type_into(&mut app, "dialog.new_customer.phone", "13600001234");
+    type_into(&mut app, "dialog.reason", "房屋买卖");
+    let _ = click_text(&mut app, "确认过户");
+    assert!(customers_of(&app).dialog().unwrap().submitting);
+
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Err(
+            ApiError::ApprovalRequired("the account has arrears of 128.60".into()),
+        )))],
+    );
+    assert!(shows(&app, "值班主管审批"));
+    type_into(&mut app, dialog::APPROVAL_USERNAME_INPUT, "chenjing");
+    type_into(&mut app, dialog::APPROVAL_PASSWORD_INPUT, "pw");
+    let messages = press_in(&app, dialog::APPROVAL_PASSWORD_INPUT, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::SubmitDialog]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert!(customers_of(&app).dialog().unwrap().submitting);
+
+    // A wrong supervisor password is said in the approval dialog, which
+    // empties the password for the next try.
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Err(
+            ApiError::InvalidField {
+                field: "approval.password".into(),
+                message: "wrong user name or password".into(),
+            },
+        )))],
+    );
+    assert!(shows(&app, "主管用户名或密码不正确"));
+    assert!(shows(&app, "值班主管审批"));
+    let approval = customers_of(&app)
+        .dialog()
+        .unwrap()
+        .approval
+        .clone()
+        .unwrap();
+    assert_eq!(approval.username, "chenjing");
+    assert!(approval.password.is_empty());
+    assert!(
+        matches!(app.screen(), Screen::Home(_)),
+        "the clerk stays logged in"
+    );
+
+    // The right password goes out with the same transfer, now approved.
+    type_into(&mut app, dialog::APPROVAL_PASSWORD_INPUT, "supervisor-1");
+    let _ = click_text(&mut app, "审批并提交");
+    assert!(customers_of(&app).dialog().unwrap().submitting);
+    let mut transferred = li_jianguo();
+    if let Some(customer) = &mut transferred.customer {
+        customer.name = "李娜".into();
+    }
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Ok(transferred)))],
+    );
+    assert!(customers_of(&app).dialog().is_none());
+    assert!(shows(&app, "过户成功"));
+}
+
+#[test]
+fn refusals_and_reveals() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+        ],
+    );
+
+    // 显示完整 asks why, then shows the numbers in clear.
+    let _ = click_text(&mut app, "显示完整");
+    assert!(shows(&app, "显示完整个人信息"));
+    let _ = click_text(&mut app, "显示");
+    assert!(
+        customers_of(&app)
+            .dialog()
+            .is_some_and(|dialog| !dialog.submitting),
+        "a reason is required"
+    );
+    type_into(&mut app, "dialog.reason", "客户来电核实身份");
+    // Enter in the dialog submits it.
+    let messages = press_in(&app, "dialog.reason", key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::SubmitDialog]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert!(customers_of(&app).dialog().unwrap().submitting);
+    feed(
+        &mut app,
+        [archive(customers::Message::PiiRevealed(Ok(RevealedPii {
+            customer_id: 9,
+            id_number: Secret::from("310115198203142417"),
+            phone: Secret::from("13912342231"),
+            phone2: Secret::from("021-58304520"),
+        })))],
+    );
+    assert!(shows(&app, "310115198203142417"));
+    assert!(shows(&app, "隐藏完整信息"));
+
+    // 销户 refused by the server: its reason is shown, translated.
+    let _ = click_text(&mut app, "销户");
+    type_into(&mut app, "dialog.final_reading", "4521.3");
+    type_into(&mut app, "dialog.reason", "用户搬离");
+    feed(
+        &mut app,
+        [archive(customers::Message::Dialog(
+            dialog::Message::Confirmed(true),
+        ))],
+    );
+    let _ = click_text(&mut app, "确认销户");
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Err(
+            ApiError::Refused(
+                "account 3101000124 has arrears of 128.60 CNY; settle them before closing".into(),
+            ),
+        )))],
+    );
+    assert!(shows(&app, "该账户欠费 128.60 元，请先结清再销户"));
+    assert!(shows(
+        &app,
+        "account 3101000124 has arrears of 128.60 CNY; settle them before closing"
+    ));
+    assert!(
+        customers_of(&app).dialog().is_some(),
+        "the dialog stays for another try"
+    );
+}
+
+#[test]
+fn a_session_ended_during_a_search_returns_to_login() {
+    let (_runtime, mut app) = archive_app(vec![Role::Cashier]);
+    feed(
+        &mut app,
+        [archive(customers::Message::Searched(Err(
+            ApiError::SessionExpired,
+        )))],
+    );
+    assert!(matches!(app.screen(), Screen::Login(_)));
+}
+
+/// Renders the archive screens to PNG files for people to look at (not a
+/// check): `cargo test -p gascis --test archive_ui -- --ignored`, then see
+/// the paths printed. With GASCIS_DOCS_SCREENSHOTS=<dir> the three
+/// documentation screenshots are copied there too, at the simulator's 2×
+/// scale; docs/screenshots holds them halved to the window's 1200×780
+/// (`convert f.png -filter Lanczos -resize 50% f.png`), with
+/// TZ=Asia/Shanghai for the times.
+#[test]
+#[ignore = "writes screenshots; run on demand"]
+fn render_screenshots() {
+    let directory = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let docs = std::env::var_os("GASCIS_DOCS_SCREENSHOTS").map(std::path::PathBuf::from);
+    let theme = gascis::theme::app_theme();
+    let save = |app: &App, name: &str, docs_name: Option<&str>| {
+        // The size the client opens with.
+        let view_size = Size::new(1200.0, 780.0);
+        let mut ui = Simulator::with_size(gascis::theme::settings(), view_size, app.view());
+        let snapshot = ui.snapshot(&theme).unwrap();
+        let path = directory.join(format!("{name}.png"));
+        // The simulator names the file after the renderer too.
+        let written =
+            ["tiny-skia", "wgpu"].map(|renderer| directory.join(format!("{name}-{renderer}.png")));
+        for file in &written {
+            let _ = std::fs::remove_file(file);
+        }
+        assert!(snapshot.matches_image(&path).unwrap());
+        let written = written.into_iter().find(|file| file.exists()).unwrap();
+        println!("wrote {}", written.display());
+        if let (Some(docs), Some(docs_name)) = (&docs, docs_name) {
+            let target = docs.join(docs_name);
+            let _ = std::fs::copy(&written, &target).unwrap();
+            println!("wrote {}", target.display());
+        }
+    };
+
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    save(&app, "archive-empty", None);
+
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::QueryChanged("阳光花园".into())),
+            archive(customers::Message::KindSelected(pb::SearchKind::Address)),
+            archive(customers::Message::Search),
+            archive(customers::Message::Searched(Ok(sunshine_garden()))),
+            archive(customers::Message::MoveSelection(1)),
+        ],
+    );
+    save(&app, "archive-search", Some("archive-search.png"));
+
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+        ],
+    );
+    save(&app, "archive-detail", None);
+
+    for (tab, name, docs_name) in [
+        (Tab::Premise, "archive-detail-premise", None),
+        (Tab::Meters, "archive-detail-meters", None),
+        (
+            Tab::Account,
+            "archive-detail-account",
+            Some("archive-detail.png"),
+        ),
+        (Tab::Contracts, "archive-detail-contracts", None),
+    ] {
+        feed(&mut app, [archive(customers::Message::SelectTab(tab))]);
+        save(&app, name, docs_name);
+    }
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::SelectTab(Tab::Changes)),
+            archive(customers::Message::ChangesLoaded {
+                account_id: 42,
+                before_id: 0,
+                result: Ok(change_records()),
+            }),
+        ],
+    );
+    save(&app, "archive-detail-changes", None);
+
+    feed(
+        &mut app,
+        [archive(customers::Message::SelectTab(Tab::Customer))],
+    );
+    feed(
+        &mut app,
+        [archive(customers::Message::ShowDialog(
+            dialog::Kind::Transfer,
+        ))],
+    );
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::Dialog(dialog::Message::FinalReading(
+                "4521.3".into(),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Customer(
+                customers::form::CustomerMessage::Name("李娜".into()),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Customer(
+                customers::form::CustomerMessage::IdNumber("110105194912310021".into()),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Reason(
+                "房屋买卖".into(),
+            ))),
+            archive(customers::Message::SubmitDialog),
+        ],
+    );
+    save(&app, "archive-transfer", None);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::Dialog(dialog::Message::Customer(
+                customers::form::CustomerMessage::IdNumber("11010519491231002X".into()),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Customer(
+                customers::form::CustomerMessage::Phone("13600001234".into()),
+            ))),
+            archive(customers::Message::SubmitDialog),
+            archive(customers::Message::AccountChanged(Err(
+                ApiError::ApprovalRequired("the account has arrears of 128.60".into()),
+            ))),
+        ],
+    );
+    save(&app, "archive-approval", None);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::CancelDialog),
+            archive(customers::Message::CancelDialog),
+            archive(customers::Message::ShowDialog(dialog::Kind::EditCustomer)),
+            archive(customers::Message::Dialog(dialog::Message::Customer(
+                customers::form::CustomerMessage::Name("李建国华".into()),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Reason(
+                "户名更正".into(),
+            ))),
+            archive(customers::Message::SubmitDialog),
+            archive(customers::Message::AccountChanged(Err(
+                ApiError::StaleVersion,
+            ))),
+        ],
+    );
+    save(&app, "archive-conflict", None);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+            archive(customers::Message::CancelDialog),
+        ],
+    );
+    for (kind, name) in [
+        (dialog::Kind::ReplaceMeter, "archive-replace-meter"),
+        (dialog::Kind::Close, "archive-close"),
+        (dialog::Kind::Household, "archive-household"),
+        (dialog::Kind::EditPremise, "archive-edit-premise"),
+        (dialog::Kind::EditContract, "archive-edit-contract"),
+    ] {
+        feed(
+            &mut app,
+            [
+                archive(customers::Message::ShowDialog(kind)),
+                archive(customers::Message::SubmitDialog),
+            ],
+        );
+        save(&app, name, None);
+        feed(&mut app, [archive(customers::Message::CancelDialog)]);
+    }
+
+    // The open-account form, half filled, with a check-digit error, a server
+    // complaint and the missing fields shown after a submit.
+    feed(&mut app, [archive(customers::Message::BackToSearch)]);
+    feed(&mut app, [archive(customers::Message::StartOpenAccount)]);
+    let form = |message| archive(customers::Message::OpenForm(message));
+    use customers::form::{CustomerMessage as C, MeterMessage as M, PremiseMessage as P};
+    feed(
+        &mut app,
+        [
+            form(open_account::Message::Customer(C::Name("赵明".into()))),
+            form(open_account::Message::Customer(C::IdNumber(
+                "310104198807152318".into(),
+            ))),
+            form(open_account::Message::Customer(C::Phone(
+                "139 1234 5678".into(),
+            ))),
+            form(open_account::Message::Premise(P::District("闵行区".into()))),
+            form(open_account::Message::Premise(P::Community(
+                "春申景城".into(),
+            ))),
+            form(open_account::Message::Premise(P::Building("8".into()))),
+            form(open_account::Message::Premise(P::Unit("1".into()))),
+            form(open_account::Message::Premise(P::Room("502".into()))),
+            form(open_account::Message::Premise(P::Latitude(
+                "31.0812".into(),
+            ))),
+            form(open_account::Message::Premise(P::Longitude(
+                "121.4178".into(),
+            ))),
+            form(open_account::Message::Meter(M::MeterNo(
+                "GS2026000815".into(),
+            ))),
+            form(open_account::Message::Meter(M::MeterType(
+                pb::MeterType::IcCard,
+            ))),
+            form(open_account::Message::Meter(M::Maker("金卡".into()))),
+            form(open_account::Message::Meter(M::Model("JK-IC-G2.5".into()))),
+            form(open_account::Message::Meter(M::Size("G2.5"))),
+            form(open_account::Message::Meter(M::InitialReading("0".into()))),
+            form(open_account::Message::HouseholdSize("3".into())),
+        ],
+    );
+    save(&app, "archive-open", Some("archive-open.png"));
+    feed(&mut app, [archive(customers::Message::SubmitOpenAccount)]);
+    save(&app, "archive-open-errors", None);
+    feed(
+        &mut app,
+        [archive(customers::Message::OpenForm(
+            open_account::Message::Customer(C::IdNumber("11010519491231002X".into())),
+        ))],
+    );
+    feed(
+        &mut app,
+        [archive(customers::Message::OpenForm(
+            open_account::Message::Meter(M::CardNo("31000815".into())),
+        ))],
+    );
+    feed(&mut app, [archive(customers::Message::SubmitOpenAccount)]);
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountOpened(Err(
+            ApiError::InvalidField {
+                field: "meter.meter_no".into(),
+                message: "GS2026000815 is installed on account 3101000377".into(),
+            },
+        )))],
+    );
+    save(&app, "archive-open-server-error", None);
+
+    // English.
+    let mut english = app;
+    feed(
+        &mut english,
+        [Message::Home(home::Message::SelectLanguage(
+            gascis::i18n::Language::English,
+        ))],
+    );
+    save(&english, "archive-open-english", None);
+}
