@@ -169,6 +169,7 @@ fn hit(
         meter_no: meter_no.into(),
         meter_type: meter_type as i32,
         phone_masked: phone.into(),
+        customer_id: id + 1000,
     }
 }
 

@@ -853,6 +853,7 @@ async fn search_finds_accounts_by_every_kind() -> anyhow::Result<()> {
         assert!(names.first() == Some(&expected), "{query}: {names:?}");
         assert_eq!(reply.searched_as, searched_as as i32, "{query}");
         assert!(reply.results[0].phone_masked.contains("****"));
+        assert!(reply.results[0].customer_id > 0);
     }
     let none = desk
         .client

@@ -22,6 +22,8 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 struct Hit {
     #[diesel(sql_type = BigInt)]
     account_id: i64,
+    #[diesel(sql_type = BigInt)]
+    customer_id: i64,
     #[diesel(sql_type = Text)]
     account_no: String,
     #[diesel(sql_type = Text)]
@@ -40,7 +42,7 @@ struct Hit {
     phone_masked: String,
 }
 
-const SELECT: &str = "SELECT a.id AS account_id, a.account_no, c.name AS customer_name, \
+const SELECT: &str = "SELECT a.id AS account_id, c.id AS customer_id, a.account_no, c.name AS customer_name, \
      c.customer_type, a.status, p.address, coalesce(m.meter_no, '') AS meter_no, \
      coalesce(m.meter_type, '') AS meter_type, c.phone_masked \
      FROM accounts a JOIN customers c ON c.id = a.customer_id \
@@ -141,6 +143,7 @@ fn page((hits, more): (Vec<Hit>, bool), kind: pb::SearchKind, query: &Query<'_>)
                 meter_no: hit.meter_no,
                 meter_type: meter_type_to_wire(&hit.meter_type) as i32,
                 phone_masked: hit.phone_masked,
+                customer_id: hit.customer_id,
             })
             .collect(),
         next_offset: more.then_some(query.offset + query.page_size),
