@@ -2,7 +2,9 @@
 //!
 //! No I/O lives here: no database, no network, no UI. See ARCHITECTURE.md.
 
+pub mod cleaning;
 pub mod identity;
+pub mod import_fields;
 pub mod masking;
 pub mod money;
 pub mod phone;
