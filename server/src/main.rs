@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: TlsCommand,
     },
+    /// Import legacy Excel ledgers (.xlsx, .xlsm, .xls, .ods).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Keys of personal data at rest.
     Keys {
         #[command(subcommand)]
@@ -135,6 +140,42 @@ enum UserCommand {
     List {
         #[command(flatten)]
         dir: DirArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import an accounts ledger (customer, premise, account, meter, opening balances).
+    Accounts {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The spreadsheet.
+        file: PathBuf,
+        /// Sheet name (default: the first sheet).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// TOML file mapping field keys to column headers, e.g. `meter_no = "燃气表编号"`.
+        #[arg(long, value_name = "FILE")]
+        mapping: Option<PathBuf>,
+        /// Existing accounts that differ: update, skip or fail.
+        #[arg(long, default_value = "update")]
+        policy: String,
+        /// Validate and count without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the valid rows even when some rows are invalid.
+        #[arg(long)]
+        partial: bool,
+        /// Where to write the rejected rows (default: FILE with "-错误行.xlsx").
+        #[arg(long, value_name = "FILE")]
+        errors: Option<PathBuf>,
+    },
+    /// Write an empty template with Chinese headers, examples and drop-downs.
+    Template {
+        /// accounts, readings or payments.
+        kind: String,
+        /// Where to write the .xlsx.
+        out: PathBuf,
     },
 }
 
@@ -295,6 +336,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import { command } => import_command(command),
         Command::Keys {
             command: KeysCommand::Rotate { dir },
         } => {
@@ -418,6 +460,155 @@ fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
+    use gascis_common::import_fields::ImportKind;
+    use gascis_server::import::{self, FileImport, Policy};
+    match command {
+        ImportCommand::Template { kind, out } => {
+            let kind = match kind.as_str() {
+                "accounts" => ImportKind::Accounts,
+                "readings" => ImportKind::Readings,
+                "payments" => ImportKind::Payments,
+                other => {
+                    anyhow::bail!("unknown import kind '{other}' (accounts, readings or payments)")
+                }
+            };
+            import::template::write(&out, kind)
+                .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", out.display()))?;
+            println!("template written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportCommand::Accounts {
+            dir,
+            file,
+            sheet,
+            mapping,
+            policy,
+            dry_run,
+            partial,
+            errors,
+        } => {
+            let dir = DataDir::new(&dir.data_dir)?;
+            let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let mapping = match &mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|error| {
+                        anyhow::anyhow!("cannot read {}: {error}", path.display())
+                    })?;
+                    Some(
+                        toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
+                            anyhow::anyhow!(
+                                "{}: {}",
+                                path.display(),
+                                db::one_line(&error.to_string())
+                            )
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            let error_path = errors.unwrap_or_else(|| {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                file.with_file_name(format!("{stem}-错误行.xlsx"))
+            });
+            let keys = dir.pii_keys()?;
+            let started = std::time::Instant::now();
+            let outcome = commands::with_database(&dir, |_, app_url, _| {
+                let mut connection = db::connect(app_url)?;
+                Ok(import::import_accounts_file(
+                    &mut connection,
+                    &keys,
+                    &gascis_server::archive::Actor {
+                        user_id: None,
+                        username: "console".to_owned(),
+                    },
+                    &FileImport {
+                        path: &file,
+                        sheet: sheet.as_deref(),
+                        mapping: mapping.as_ref(),
+                        policy,
+                        dry_run,
+                        partial,
+                        limits: Default::default(),
+                        error_file: Some(&error_path),
+                    },
+                ))
+            })?;
+            let (report, prepared) = match outcome {
+                Ok(done) => done,
+                Err(error) => {
+                    if error_path.exists() {
+                        eprintln!("rejected rows written to {}", error_path.display());
+                    }
+                    return Err(error.into());
+                }
+            };
+            let c = &report.certificate;
+            println!(
+                "{} sheet '{}' (header on row {}) in {:.1} s",
+                if report.dry_run {
+                    "dry run of"
+                } else {
+                    "imported"
+                },
+                prepared.sheet,
+                prepared.header_row,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "rows read {}: new {}, updated {}, unchanged {}, skipped {}, invalid {}",
+                c.counts.read,
+                c.counts.new,
+                c.counts.updated,
+                c.counts.unchanged,
+                c.counts.skipped,
+                c.counts.invalid
+            );
+            for error in report.errors.iter().take(20) {
+                println!(
+                    "  row {} {}: '{}' {}",
+                    error.row, error.field, error.value, error.reason
+                );
+            }
+            if report.errors.len() > 20 {
+                println!("  … {} more", report.errors.len() - 20);
+            }
+            if !report.errors.is_empty() {
+                println!("rejected rows written to {}", error_path.display());
+            }
+            if report.dry_run {
+                println!("nothing was written (dry run)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("reconciliation certificate of import #{}:", c.import_id);
+            println!(
+                "  balance (预存款): file {}  database {}",
+                c.file_balance, c.db_balance
+            );
+            println!(
+                "  arrears (欠费):   file {}  database {}",
+                c.file_arrears, c.db_arrears
+            );
+            println!(
+                "  {}",
+                if c.balanced() {
+                    "balanced to the fen"
+                } else {
+                    "NOT BALANCED"
+                }
+            );
+            Ok(if c.balanced() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
 }
 
 fn set_disabled(dir: &DirArg, username: &str, disabled: bool) -> anyhow::Result<()> {

@@ -249,3 +249,62 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transactions,
     ledger_lines,
 );
+
+diesel::table! {
+    imports (id) {
+        id -> Int8,
+        kind -> Text,
+        file_name -> Text,
+        file_sha256 -> Bytea,
+        sheet -> Text,
+        policy -> Text,
+        status -> Text,
+        rows_read -> Int4,
+        rows_new -> Int4,
+        rows_updated -> Int4,
+        rows_unchanged -> Int4,
+        rows_rejected -> Int4,
+        file_balance -> Nullable<Numeric>,
+        file_arrears -> Nullable<Numeric>,
+        db_balance -> Nullable<Numeric>,
+        db_arrears -> Nullable<Numeric>,
+        error_message -> Text,
+        created_by -> Text,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    import_staging_accounts (import_id, row_number) {
+        import_id -> Int8,
+        row_number -> Int4,
+        account_no -> Text,
+        customer_name -> Text,
+        party_kind -> Text,
+        customer_type -> Text,
+        id_type -> Text,
+        id_number_enc -> Nullable<Bytea>,
+        id_number_hash -> Nullable<Bytea>,
+        id_number_masked -> Text,
+        phone_enc -> Bytea,
+        phone_hash -> Bytea,
+        phone_masked -> Text,
+        district -> Text,
+        community -> Text,
+        building -> Text,
+        unit -> Text,
+        room -> Text,
+        address -> Text,
+        meter_no -> Text,
+        meter_type -> Text,
+        initial_reading -> Numeric,
+        card_no -> Nullable<Text>,
+        household_size -> Nullable<Int4>,
+        opened_on -> Date,
+        balance -> Numeric,
+        arrears -> Numeric,
+        // outcome, differences, balance_delta, arrears_delta and the drawn
+        // ids are filled and read by the merge SQL only.
+    }
+}

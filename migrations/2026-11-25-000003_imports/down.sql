@@ -1,0 +1,1 @@
+DROP TABLE import_staging_accounts, import_mappings, import_rows, imports;

@@ -1,0 +1,178 @@
+//! Import of legacy Excel ledgers: read, map headers, clean and validate
+//! every row before writing anything, then COPY into staging and merge
+//! set-based in one transaction; a reconciliation certificate and an error
+//! file close each import.
+
+pub mod accounts;
+mod accounts_sql;
+pub mod error_file;
+pub mod source;
+pub mod template;
+
+use rust_decimal::Decimal;
+
+/// What to do with a row whose account already exists and differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    Update,
+    Skip,
+    Fail,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Update => "update",
+            Policy::Skip => "skip",
+            Policy::Fail => "fail",
+        }
+    }
+}
+
+impl std::str::FromStr for Policy {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "update" => Ok(Policy::Update),
+            "skip" => Ok(Policy::Skip),
+            "fail" => Ok(Policy::Fail),
+            other => Err(format!("unknown policy '{other}' (update, skip or fail)")),
+        }
+    }
+}
+
+/// Why one row cannot be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// 1-based Excel row number.
+    pub row: u32,
+    /// Canonical field key, or "row" for the row as a whole.
+    pub field: String,
+    /// The value as shown in the sheet.
+    pub value: String,
+    pub reason: String,
+}
+
+/// Counts of a dry run or a commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub read: u32,
+    pub new: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub skipped: u32,
+    pub invalid: u32,
+}
+
+/// The reconciliation certificate: file sums of the valid rows against the
+/// database's sums for the same accounts after the import, to the fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    pub import_id: i64,
+    pub counts: Counts,
+    pub file_balance: Decimal,
+    pub file_arrears: Decimal,
+    pub db_balance: Decimal,
+    pub db_arrears: Decimal,
+}
+
+impl Certificate {
+    pub fn balanced(&self) -> bool {
+        self.file_balance == self.db_balance && self.file_arrears == self.db_arrears
+    }
+}
+
+/// Everything about importing one accounts file, for the CLI and the API.
+pub struct FileImport<'a> {
+    pub path: &'a std::path::Path,
+    pub sheet: Option<&'a str>,
+    pub mapping: Option<&'a accounts::Mapping>,
+    pub policy: Policy,
+    pub dry_run: bool,
+    pub partial: bool,
+    pub limits: source::Limits,
+    /// Where to write the error file when rows are rejected.
+    pub error_file: Option<&'a std::path::Path>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileImportError {
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
+    #[error(transparent)]
+    Import(#[from] accounts::ImportError),
+    #[error("cannot write the error file: {0}")]
+    ErrorFile(String),
+}
+
+/// Reads, validates and (unless a dry run) imports an accounts ledger;
+/// writes the error file when rows were rejected (also when the import as
+/// a whole was refused for them).
+pub fn import_accounts_file(
+    connection: &mut diesel::PgConnection,
+    keys: &crate::pii::PiiKeys,
+    actor: &crate::archive::Actor,
+    request: &FileImport<'_>,
+) -> Result<(accounts::Report, accounts::Prepared), FileImportError> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(request.path).map_err(|error| {
+        source::SourceError::Open(request.path.display().to_string(), error.to_string())
+    })?;
+    let sha256 = Sha256::digest(&bytes).to_vec();
+    drop(bytes);
+    let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
+    let prepared = accounts::prepare(&sheet, request.mapping, crate::archive::today())?;
+    let file_name = request
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let outcome = accounts::run(
+        connection,
+        keys,
+        actor,
+        &prepared,
+        &accounts::RunOptions {
+            file_name: &file_name,
+            file_sha256: &sha256,
+            policy: request.policy,
+            dry_run: request.dry_run,
+            partial: request.partial,
+        },
+    );
+    let errors: Vec<RowError> = match &outcome {
+        Ok(report) => report.errors.clone(),
+        Err(accounts::ImportError::Invalid(_)) => {
+            // Refused as a whole: the report of a dry run names the rows.
+            let dry = accounts::run(
+                connection,
+                keys,
+                actor,
+                &prepared,
+                &accounts::RunOptions {
+                    file_name: &file_name,
+                    file_sha256: &sha256,
+                    policy: request.policy,
+                    dry_run: true,
+                    partial: false,
+                },
+            )?;
+            dry.errors
+        }
+        Err(_) => Vec::new(),
+    };
+    if let Some(path) = request.error_file
+        && !errors.is_empty()
+    {
+        error_file::write(
+            path,
+            &prepared.header,
+            &prepared.columns,
+            &prepared.originals,
+            &errors,
+        )
+        .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
+    }
+    Ok((outcome?, prepared))
+}

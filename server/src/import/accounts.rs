@@ -1,0 +1,803 @@
+//! Import of account ledgers: one row per account with its customer,
+//! premise, meter and opening balances.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use diesel::{
+    prelude::*,
+    sql_query,
+    sql_types::{BigInt, Text},
+};
+use gascis_common::{
+    cleaning::{self, CleanError},
+    identity::ResidentId,
+    import_fields::{self, ImportKind},
+    masking, phone,
+};
+use rust_decimal::Decimal;
+
+use super::{
+    Certificate, Counts, Policy, RowError,
+    source::{Cell, Sheet},
+};
+use crate::{
+    archive::{Actor, input::compose_address},
+    pii::{Field, PiiKeys},
+    schema::{import_staging_accounts, imports},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(
+        "no header row found in sheet '{0}': none of its first 50 rows names at least two known columns (户号, 户名, 表号, …); give a mapping"
+    )]
+    NoHeader(String),
+    #[error("the sheet has no column for {0}; add it or map it")]
+    MissingColumns(String),
+    #[error("mapping: {0}")]
+    Mapping(String),
+    #[error(
+        "{0} row(s) are invalid; nothing was imported (fix them in the error file, or import the valid rows with --partial)"
+    )]
+    Invalid(u32),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// (column, field key) of every recognised column.
+pub type Columns = Vec<(usize, &'static str)>;
+
+/// Field key -> header text, chosen by the user (CLI mapping file or a
+/// saved mapping) instead of automatic recognition.
+pub type Mapping = BTreeMap<String, String>;
+
+/// One valid, cleaned row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountValues {
+    pub account_no: String,
+    pub customer_name: String,
+    pub party_kind: &'static str,
+    pub customer_type: &'static str,
+    pub id_type: &'static str,
+    pub id_number: Option<String>,
+    pub phone: String,
+    pub district: String,
+    pub community: String,
+    pub building: String,
+    pub unit: String,
+    pub room: String,
+    pub address: String,
+    pub meter_no: String,
+    pub meter_type: &'static str,
+    pub initial_reading: Decimal,
+    pub card_no: Option<String>,
+    pub household_size: Option<i32>,
+    pub opened_on: NaiveDate,
+    pub balance: Decimal,
+    pub arrears: Decimal,
+}
+
+/// A sheet after header detection, cleaning and in-file validation.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub sheet: String,
+    pub header_row: u32,
+    pub header: Vec<Cell>,
+    pub columns: Columns,
+    pub valid: Vec<(u32, AccountValues)>,
+    pub errors: Vec<RowError>,
+    /// Every data row as read, for the error file.
+    pub originals: BTreeMap<u32, Vec<Cell>>,
+}
+
+impl Prepared {
+    pub fn rows_read(&self) -> u32 {
+        self.originals.len() as u32
+    }
+}
+
+fn header_columns(
+    sheet: &Sheet,
+    mapping: Option<&Mapping>,
+) -> Result<(usize, Columns), ImportError> {
+    let texts: Vec<Vec<String>> = sheet
+        .rows
+        .iter()
+        .take(50)
+        .map(|(_, cells)| cells.iter().map(Cell::display).collect())
+        .collect();
+    let Some(mapping) = mapping else {
+        let found = import_fields::detect_header(ImportKind::Accounts, &texts)
+            .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+        if !found.missing.is_empty() {
+            return Err(ImportError::MissingColumns(labels(&found.missing)));
+        }
+        return Ok((found.row, found.columns));
+    };
+    let fields = ImportKind::Accounts.fields();
+    for key in mapping.keys() {
+        if !fields.iter().any(|f| f.key == key) {
+            return Err(ImportError::Mapping(format!("unknown field '{key}'")));
+        }
+    }
+    for (index, row) in texts.iter().enumerate() {
+        let mut columns = Vec::new();
+        for (key, header) in mapping {
+            let wanted = import_fields::normalise_header(header);
+            if let Some(column) = row
+                .iter()
+                .position(|cell| import_fields::normalise_header(cell) == wanted)
+                && let Some(spec) = fields.iter().find(|f| f.key == key)
+            {
+                columns.push((column, spec.key));
+            }
+        }
+        if columns.len() == mapping.len() {
+            let missing: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.required && !columns.iter().any(|(_, k)| *k == f.key))
+                .map(|f| f.key)
+                .collect();
+            if !missing.is_empty() {
+                return Err(ImportError::MissingColumns(labels(&missing)));
+            }
+            return Ok((index, columns));
+        }
+    }
+    Err(ImportError::Mapping(
+        "no row holds all the mapped headers".to_owned(),
+    ))
+}
+
+fn labels(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|key| {
+            let label = ImportKind::Accounts
+                .fields()
+                .iter()
+                .find(|f| f.key == *key)
+                .map_or(*key, |f| f.label_zh);
+            format!("{label} ({key})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text of a cell for a text field; integers typed as numbers read as
+/// their digits.
+fn text_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Number(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
+            format!("{}", *value as i64)
+        }
+        other => cleaning::half_width(&other.display()),
+    }
+}
+
+struct RowReader<'a> {
+    row: u32,
+    cells: &'a [Cell],
+    columns: &'a HashMap<&'static str, usize>,
+    errors: Vec<RowError>,
+}
+
+impl RowReader<'_> {
+    fn cell(&self, key: &str) -> &Cell {
+        self.columns
+            .get(key)
+            .and_then(|column| self.cells.get(*column))
+            .unwrap_or(&Cell::Empty)
+    }
+
+    fn fail(&mut self, key: &str, reason: impl Into<String>) {
+        let value = self.cell(key).display();
+        self.errors.push(RowError {
+            row: self.row,
+            field: key.to_owned(),
+            value,
+            reason: reason.into(),
+        });
+    }
+
+    fn text(&mut self, key: &str, required: bool, max: usize) -> Option<String> {
+        let text = text_of(self.cell(key));
+        if text.is_empty() {
+            if required {
+                self.fail(key, "is required");
+            }
+            return if required { None } else { Some(String::new()) };
+        }
+        if text.chars().count() > max {
+            self.fail(key, format!("longer than {max} characters"));
+            return None;
+        }
+        Some(text)
+    }
+
+    fn code(&mut self, key: &str, required: bool) -> Option<String> {
+        let text = self.text(key, required, 32)?.to_uppercase();
+        if !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            self.fail(key, "may contain only letters, digits and '-'");
+            return None;
+        }
+        Some(text)
+    }
+
+    fn decimal(&mut self, key: &str, places: u32) -> Option<Decimal> {
+        let parsed = match self.cell(key) {
+            Cell::Empty => return Some(Decimal::ZERO),
+            Cell::Number(value) => cleaning::decimal_from_excel_number(*value, places),
+            Cell::Text(text) => cleaning::parse_decimal(text, places),
+            _ => Err(CleanError::Number(self.cell(key).display())),
+        };
+        match parsed {
+            Ok(value) if value.is_sign_negative() && !value.is_zero() => {
+                self.fail(key, "must not be negative");
+                None
+            }
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.fail(key, error.to_string());
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str, default: NaiveDate) -> Option<NaiveDate> {
+        let parsed = match self.cell(key) {
+            Cell::Empty => return Some(default),
+            Cell::Date(date) => Ok(*date),
+            Cell::Number(serial) => cleaning::date_from_excel_serial(*serial)
+                .ok_or_else(|| CleanError::Date(format!("{serial}"))),
+            Cell::Text(text) => cleaning::parse_date(text),
+            other => Err(CleanError::Date(other.display())),
+        };
+        parsed
+            .map_err(|error| self.fail(key, error.to_string()))
+            .ok()
+    }
+}
+
+fn parse_row(
+    row: u32,
+    cells: &[Cell],
+    columns: &HashMap<&'static str, usize>,
+    today: NaiveDate,
+) -> Result<AccountValues, Vec<RowError>> {
+    let mut r = RowReader {
+        row,
+        cells,
+        columns,
+        errors: Vec::new(),
+    };
+    let account_no = r.code("account_no", true);
+    let customer_name = r.text("customer_name", true, 100);
+    let customer_type = match text_of(r.cell("customer_type")).as_str() {
+        "" => Some("residential"),
+        text => cleaning::customer_type(text)
+            .map_err(|e| r.fail("customer_type", e.to_string()))
+            .ok(),
+    };
+    let party_kind = if customer_type == Some("residential") {
+        "person"
+    } else {
+        "organisation"
+    };
+    let (id_type, id_number) = match r.cell("id_number").clone() {
+        Cell::Empty => ("none", None),
+        Cell::Number(value) => {
+            r.fail(
+                "id_number",
+                cleaning::id_number_from_excel_number(value).to_string(),
+            );
+            ("none", None)
+        }
+        cell => match cleaning::id_number_text(&cell.display()) {
+            Err(error) => {
+                r.fail("id_number", error.to_string());
+                ("none", None)
+            }
+            Ok(text) if text.is_empty() => ("none", None),
+            Ok(text) => match ResidentId::parse(&text) {
+                Ok(id) => ("resident_id", Some(id.as_str().to_owned())),
+                Err(error) if party_kind == "organisation" && text.len() == 18 => {
+                    let _ = error;
+                    ("unified_social_credit_code", Some(text))
+                }
+                Err(error) => {
+                    r.fail("id_number", error.to_string());
+                    ("none", None)
+                }
+            },
+        },
+    };
+    let phone = match text_of(r.cell("phone")).as_str() {
+        "" => {
+            r.fail("phone", "is required");
+            None
+        }
+        text => phone::normalise(text)
+            .map_err(|e| r.fail("phone", e.to_string()))
+            .ok(),
+    };
+    let district = r.text("district", false, 60).unwrap_or_default();
+    let community = r.text("community", false, 60).unwrap_or_default();
+    let building = r.text("building", false, 60).unwrap_or_default();
+    let unit = r.text("unit", false, 60).unwrap_or_default();
+    let room = r.text("room", false, 60).unwrap_or_default();
+    let mut address = r.text("address", false, 200).unwrap_or_default();
+    if address.is_empty() {
+        address = compose_address(&district, &community, &building, &unit, &room);
+        if address.is_empty() {
+            r.fail("address", "is required");
+        }
+    }
+    let meter_no = r.code("meter_no", true);
+    let meter_type = match text_of(r.cell("meter_type")).as_str() {
+        "" => {
+            r.fail("meter_type", "is required");
+            None
+        }
+        text => cleaning::meter_type(text)
+            .map_err(|e| r.fail("meter_type", e.to_string()))
+            .ok(),
+    };
+    let initial_reading = r.decimal("initial_reading", 3);
+    let card_no = r
+        .code("card_no", false)
+        .map(|c| (!c.is_empty()).then_some(c));
+    let household_size = match r.cell("household_size").clone() {
+        Cell::Empty => Some(None),
+        cell => {
+            let text = text_of(&cell).trim_end_matches('人').to_owned();
+            match text.parse::<i32>() {
+                Ok(size) if (1..=50).contains(&size) => Some(Some(size)),
+                _ => {
+                    r.fail("household_size", "must be a whole number from 1 to 50");
+                    None
+                }
+            }
+        }
+    };
+    let opened_on = r.date("opened_on", today);
+    if let Some(date) = opened_on
+        && date > today
+    {
+        r.fail("opened_on", "is in the future");
+    }
+    let balance = r.decimal("balance", 2);
+    let arrears = r.decimal("arrears", 2);
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    match (
+        account_no,
+        customer_name,
+        customer_type,
+        phone,
+        meter_no,
+        meter_type,
+        initial_reading,
+        card_no,
+        household_size,
+        opened_on,
+        balance,
+        arrears,
+    ) {
+        (
+            Some(account_no),
+            Some(customer_name),
+            Some(customer_type),
+            Some(phone),
+            Some(meter_no),
+            Some(meter_type),
+            Some(initial_reading),
+            Some(card_no),
+            Some(household_size),
+            Some(opened_on),
+            Some(balance),
+            Some(arrears),
+        ) => Ok(AccountValues {
+            account_no,
+            customer_name,
+            party_kind,
+            customer_type,
+            id_type,
+            id_number,
+            phone,
+            district,
+            community,
+            building,
+            unit,
+            room,
+            address,
+            meter_no,
+            meter_type,
+            initial_reading,
+            card_no,
+            household_size,
+            opened_on,
+            balance,
+            arrears,
+        }),
+        _ => Err(vec![RowError {
+            row,
+            field: "row".to_owned(),
+            value: String::new(),
+            reason: "incomplete row".to_owned(),
+        }]),
+    }
+}
+
+/// Finds the header, cleans and validates every row, and checks
+/// duplicates within the file. Touches no database.
+pub fn prepare(
+    sheet: &Sheet,
+    mapping: Option<&Mapping>,
+    today: NaiveDate,
+) -> Result<Prepared, ImportError> {
+    let (header_index, columns) = header_columns(sheet, mapping)?;
+    let by_key: HashMap<&'static str, usize> = columns
+        .iter()
+        .map(|(column, key)| (*key, *column))
+        .collect();
+    let (header_row, header) = sheet
+        .rows
+        .get(header_index)
+        .cloned()
+        .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+    let mut prepared = Prepared {
+        sheet: sheet.name.clone(),
+        header_row,
+        header,
+        columns,
+        valid: Vec::new(),
+        errors: Vec::new(),
+        originals: BTreeMap::new(),
+    };
+    let mut seen_accounts: HashMap<String, u32> = HashMap::new();
+    let mut seen_meters: HashMap<String, u32> = HashMap::new();
+    let mut seen_cards: HashMap<String, u32> = HashMap::new();
+    for (row, cells) in sheet.rows.iter().skip(header_index + 1) {
+        prepared.originals.insert(*row, cells.clone());
+        match parse_row(*row, cells, &by_key, today) {
+            Err(errors) => prepared.errors.extend(errors),
+            Ok(values) => {
+                let mut duplicate = None;
+                if let Some(first) = seen_accounts.get(&values.account_no) {
+                    duplicate = Some(("account_no", values.account_no.clone(), *first));
+                } else if let Some(first) = seen_meters.get(&values.meter_no) {
+                    duplicate = Some(("meter_no", values.meter_no.clone(), *first));
+                } else if let Some(card) = &values.card_no
+                    && let Some(first) = seen_cards.get(card)
+                {
+                    duplicate = Some(("card_no", card.clone(), *first));
+                }
+                if let Some((field, value, first)) = duplicate {
+                    prepared.errors.push(RowError {
+                        row: *row,
+                        field: field.to_owned(),
+                        value,
+                        reason: format!("duplicate of row {first}"),
+                    });
+                    continue;
+                }
+                seen_accounts.insert(values.account_no.clone(), *row);
+                seen_meters.insert(values.meter_no.clone(), *row);
+                if let Some(card) = &values.card_no {
+                    seen_cards.insert(card.clone(), *row);
+                }
+                prepared.valid.push((*row, values));
+            }
+        }
+    }
+    Ok(prepared)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = import_staging_accounts)]
+#[diesel(treat_none_as_default_value = false)]
+struct StagingRow {
+    import_id: i64,
+    row_number: i32,
+    account_no: String,
+    customer_name: String,
+    party_kind: String,
+    customer_type: String,
+    id_type: String,
+    id_number_enc: Option<Vec<u8>>,
+    id_number_hash: Option<Vec<u8>>,
+    id_number_masked: String,
+    phone_enc: Vec<u8>,
+    phone_hash: Vec<u8>,
+    phone_masked: String,
+    district: String,
+    community: String,
+    building: String,
+    unit: String,
+    room: String,
+    address: String,
+    meter_no: String,
+    meter_type: String,
+    initial_reading: Decimal,
+    card_no: Option<String>,
+    household_size: Option<i32>,
+    opened_on: NaiveDate,
+    balance: Decimal,
+    arrears: Decimal,
+}
+
+fn staging_row(import_id: i64, row: u32, values: &AccountValues, keys: &PiiKeys) -> StagingRow {
+    StagingRow {
+        import_id,
+        row_number: i32::try_from(row).unwrap_or(i32::MAX),
+        account_no: values.account_no.clone(),
+        customer_name: values.customer_name.clone(),
+        party_kind: values.party_kind.to_owned(),
+        customer_type: values.customer_type.to_owned(),
+        id_type: values.id_type.to_owned(),
+        id_number_enc: values
+            .id_number
+            .as_deref()
+            .map(|id| keys.encrypt(Field::IdNumber, id)),
+        id_number_hash: values
+            .id_number
+            .as_deref()
+            .map(|id| keys.lookup_hash(Field::IdNumber, id)),
+        id_number_masked: values
+            .id_number
+            .as_deref()
+            .map(masking::mask_id_number)
+            .unwrap_or_default(),
+        phone_enc: keys.encrypt(Field::Phone, &values.phone),
+        phone_hash: keys.lookup_hash(Field::Phone, &values.phone),
+        phone_masked: masking::mask_phone(&values.phone),
+        district: values.district.clone(),
+        community: values.community.clone(),
+        building: values.building.clone(),
+        unit: values.unit.clone(),
+        room: values.room.clone(),
+        address: values.address.clone(),
+        meter_no: values.meter_no.clone(),
+        meter_type: values.meter_type.to_owned(),
+        initial_reading: values.initial_reading,
+        card_no: values.card_no.clone(),
+        household_size: values.household_size,
+        opened_on: values.opened_on,
+        balance: values.balance,
+        arrears: values.arrears,
+    }
+}
+
+/// How an import runs.
+pub struct RunOptions<'a> {
+    pub file_name: &'a str,
+    pub file_sha256: &'a [u8],
+    pub policy: Policy,
+    pub dry_run: bool,
+    /// Import the valid rows even when some are invalid.
+    pub partial: bool,
+}
+
+/// What an import did (or, for a dry run, would do).
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub certificate: Certificate,
+    pub errors: Vec<RowError>,
+    /// (row, account no., outcome, differences) of the first rows, for a preview.
+    pub preview: Vec<(u32, String, String, Vec<String>)>,
+    pub dry_run: bool,
+}
+
+/// Rolls a dry run back while carrying its report out of the transaction.
+enum Stop {
+    DryRun(Box<Report>),
+    Failed(ImportError),
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(error: diesel::result::Error) -> Self {
+        Stop::Failed(ImportError::Database(error))
+    }
+}
+
+#[derive(QueryableByName)]
+struct RowConflict {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    row_number: i32,
+    #[diesel(sql_type = Text)]
+    field: String,
+    #[diesel(sql_type = Text)]
+    value: String,
+    #[diesel(sql_type = Text)]
+    reason: String,
+}
+
+use super::accounts_sql as statements;
+
+/// Validates against the database, then (unless a dry run) merges, all in
+/// one transaction: a failure or a cancel leaves nothing half-written.
+pub fn run(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    actor: &Actor,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+) -> Result<Report, ImportError> {
+    let outcome = connection.transaction::<Report, Stop, _>(|connection| {
+        let import_id: i64 = diesel::insert_into(imports::table)
+            .values((
+                imports::kind.eq("accounts"),
+                imports::file_name.eq(options.file_name),
+                imports::file_sha256.eq(options.file_sha256),
+                imports::sheet.eq(&prepared.sheet),
+                imports::policy.eq(options.policy.as_str()),
+                imports::status.eq("running"),
+                imports::created_by.eq(&actor.username),
+            ))
+            .returning(imports::id)
+            .get_result(connection)?;
+        // COPY in binary format, in chunks that keep memory flat.
+        for chunk in prepared.valid.chunks(5000) {
+            let rows: Vec<StagingRow> = chunk
+                .iter()
+                .map(|(row, values)| staging_row(import_id, *row, values, keys))
+                .collect();
+            diesel::copy_from(import_staging_accounts::table)
+                .from_insertable(rows)
+                .execute(connection)?;
+        }
+        // The outcome of each row, then the conflicts with the archive;
+        // conflicting rows leave the staging table.
+        sql_query(statements::MARK_NEW).bind::<BigInt, _>(import_id).execute(connection)?;
+        sql_query(statements::COMPARE_EXISTING).bind::<BigInt, _>(import_id).execute(connection)?;
+        sql_query(statements::APPLY_POLICY)
+            .bind::<BigInt, _>(import_id)
+            .bind::<Text, _>(options.policy.as_str())
+            .execute(connection)?;
+        let conflicts: Vec<RowConflict> = sql_query(statements::CONFLICTS)
+            .bind::<BigInt, _>(import_id)
+            .load(connection)?;
+        let rejected: Vec<i32> = conflicts.iter().map(|c| c.row_number).collect();
+        sql_query("DELETE FROM import_staging_accounts WHERE import_id = $1 AND row_number = ANY($2)")
+            .bind::<BigInt, _>(import_id)
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&rejected)
+            .execute(connection)?;
+        let mut errors = prepared.errors.clone();
+        errors.extend(conflicts.into_iter().map(|c| RowError {
+            row: u32::try_from(c.row_number).unwrap_or(0),
+            field: c.field,
+            value: c.value,
+            reason: c.reason,
+        }));
+        errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
+        let invalid_rows = {
+            let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
+            rows.dedup();
+            rows.len() as u32
+        };
+        #[derive(QueryableByName)]
+        struct Outcome {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            row_number: i32,
+            #[diesel(sql_type = Text)]
+            account_no: String,
+            #[diesel(sql_type = Text)]
+            outcome: String,
+            #[diesel(sql_type = diesel::sql_types::Array<Text>)]
+            differences: Vec<String>,
+        }
+        let outcomes: Vec<Outcome> = sql_query(
+            "SELECT row_number, account_no, outcome, coalesce(differences, '{}') AS differences \
+             FROM import_staging_accounts WHERE import_id = $1 AND outcome IS NOT NULL ORDER BY row_number",
+        )
+        .bind::<BigInt, _>(import_id)
+        .load(connection)?;
+        let count = |name: &str| outcomes.iter().filter(|o| o.outcome == name).count() as u32;
+        let counts = Counts {
+            read: prepared.rows_read(),
+            new: count("new"),
+            updated: count("updated"),
+            unchanged: count("unchanged"),
+            skipped: count("skipped"),
+            invalid: invalid_rows,
+        };
+        let file_sum = |pick: fn(&AccountValues) -> Decimal| -> Decimal {
+            let kept: std::collections::HashSet<i32> = outcomes
+                .iter()
+                .filter(|o| o.outcome != "skipped")
+                .map(|o| o.row_number)
+                .collect();
+            prepared
+                .valid
+                .iter()
+                .filter(|(row, _)| kept.contains(&i32::try_from(*row).unwrap_or(0)))
+                .map(|(_, values)| pick(values))
+                .sum()
+        };
+        let preview = outcomes
+            .iter()
+            .take(50)
+            .map(|o| (u32::try_from(o.row_number).unwrap_or(0), o.account_no.clone(), o.outcome.clone(), o.differences.clone()))
+            .collect();
+        let mut certificate = Certificate {
+            import_id,
+            counts,
+            file_balance: file_sum(|v| v.balance),
+            file_arrears: file_sum(|v| v.arrears),
+            db_balance: Decimal::ZERO,
+            db_arrears: Decimal::ZERO,
+        };
+        if options.dry_run {
+            return Err(Stop::DryRun(Box::new(Report {
+                certificate,
+                errors,
+                preview,
+                dry_run: true,
+            })));
+        }
+        if invalid_rows > 0 && !options.partial {
+            return Err(Stop::Failed(ImportError::Invalid(invalid_rows)));
+        }
+        sql_query(
+            "SELECT set_config('gascis.user', $1, true), set_config('gascis.user_id', $2, true), \
+             set_config('gascis.sheet', $3, true)",
+        )
+        .bind::<Text, _>(&actor.username)
+        .bind::<Text, _>(actor.user_id.map(|id| id.to_string()).unwrap_or_default())
+        .bind::<Text, _>(&prepared.sheet)
+        .execute(connection)?;
+        for statement in statements::MERGE {
+            sql_query(*statement).bind::<BigInt, _>(import_id).execute(connection)?;
+        }
+        #[derive(QueryableByName)]
+        struct Sums {
+            #[diesel(sql_type = diesel::sql_types::Numeric)]
+            balance: Decimal,
+            #[diesel(sql_type = diesel::sql_types::Numeric)]
+            arrears: Decimal,
+        }
+        let sums: Sums = sql_query(
+            "SELECT coalesce(-sum(l.amount) FILTER (WHERE l.book = 'prepayment'), 0) AS balance, \
+                    coalesce(sum(l.amount) FILTER (WHERE l.book = 'receivable'), 0) AS arrears \
+             FROM ledger_lines l WHERE l.account_id IN \
+               (SELECT account_id FROM import_staging_accounts WHERE import_id = $1 AND outcome <> 'skipped')",
+        )
+        .bind::<BigInt, _>(import_id)
+        .get_result(connection)?;
+        certificate.db_balance = sums.balance;
+        certificate.db_arrears = sums.arrears;
+        let counts = &certificate.counts;
+        diesel::update(imports::table.find(import_id))
+            .set((
+                imports::status.eq("committed"),
+                imports::rows_read.eq(counts.read as i32),
+                imports::rows_new.eq(counts.new as i32),
+                imports::rows_updated.eq(counts.updated as i32),
+                imports::rows_unchanged.eq((counts.unchanged + counts.skipped) as i32),
+                imports::rows_rejected.eq(counts.invalid as i32),
+                imports::file_balance.eq(Some(certificate.file_balance)),
+                imports::file_arrears.eq(Some(certificate.file_arrears)),
+                imports::db_balance.eq(Some(certificate.db_balance)),
+                imports::db_arrears.eq(Some(certificate.db_arrears)),
+                imports::finished_at.eq(Some(chrono::Utc::now())),
+            ))
+            .execute(connection)?;
+        diesel::delete(import_staging_accounts::table.filter(import_staging_accounts::import_id.eq(import_id)))
+            .execute(connection)?;
+        Ok(Report {
+            certificate,
+            errors,
+            preview,
+            dry_run: false,
+        })
+    });
+    match outcome {
+        Ok(report) => Ok(report),
+        Err(Stop::DryRun(report)) => Ok(*report),
+        Err(Stop::Failed(error)) => Err(error),
+    }
+}

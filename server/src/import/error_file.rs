@@ -1,0 +1,110 @@
+//! The error file: the original failed rows under the original header,
+//! with columns for field, bad value and reason, and the bad cells
+//! highlighted. Fixed in Excel, it imports as it is.
+
+use std::{collections::BTreeMap, path::Path};
+
+use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
+
+use super::{RowError, source::Cell};
+
+fn write_cell(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    column: u16,
+    cell: &Cell,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
+    // Values go back as text so nothing (an 18-digit number, a leading
+    // zero) is changed by Excel on the way; text starting with = stays text.
+    let text = cell.display();
+    match format {
+        Some(format) => sheet.write_string_with_format(row, column, &text, format)?,
+        None => sheet.write_string(row, column, &text)?,
+    };
+    Ok(())
+}
+
+/// Writes the error file; `columns` maps field keys to their column so the
+/// bad cell can be marked.
+pub fn write(
+    path: &Path,
+    header: &[Cell],
+    columns: &[(usize, &'static str)],
+    originals: &BTreeMap<u32, Vec<Cell>>,
+    errors: &[RowError],
+) -> Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("错误行")?;
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xDDE5F0))
+        .set_border(FormatBorder::Thin);
+    let bad = Format::new()
+        .set_background_color(Color::RGB(0xF8CBAD))
+        .set_font_color(Color::RGB(0x9C0006));
+    let width = header
+        .len()
+        .max(originals.values().map(Vec::len).max().unwrap_or(0));
+    for (column, cell) in header.iter().enumerate() {
+        write_cell(sheet, 0, column as u16, cell, Some(&bold))?;
+    }
+    let extra = width as u16;
+    // The extra columns are named so a re-import does not mistake them
+    // for data columns.
+    sheet.write_string_with_format(0, extra, "错误行号(原)", &bold)?;
+    sheet.write_string_with_format(0, extra + 1, "错误字段", &bold)?;
+    sheet.write_string_with_format(0, extra + 2, "错误值", &bold)?;
+    sheet.write_string_with_format(0, extra + 3, "错误原因", &bold)?;
+    let mut by_row: BTreeMap<u32, Vec<&RowError>> = BTreeMap::new();
+    for error in errors {
+        by_row.entry(error.row).or_default().push(error);
+    }
+    for (out_row, (row, row_errors)) in (1_u32..).zip(by_row) {
+        let cells = originals.get(&row).cloned().unwrap_or_default();
+        let bad_columns: Vec<usize> = row_errors
+            .iter()
+            .filter_map(|e| {
+                columns
+                    .iter()
+                    .find(|(_, key)| *key == e.field)
+                    .map(|(column, _)| *column)
+            })
+            .collect();
+        for (column, cell) in cells.iter().enumerate() {
+            let format = bad_columns.contains(&column).then_some(&bad);
+            write_cell(sheet, out_row, column as u16, cell, format)?;
+        }
+        sheet.write_number(out_row, extra, f64::from(row))?;
+        sheet.write_string(
+            out_row,
+            extra + 1,
+            row_errors
+                .iter()
+                .map(|e| e.field.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )?;
+        sheet.write_string(
+            out_row,
+            extra + 2,
+            row_errors
+                .iter()
+                .map(|e| e.value.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )?;
+        sheet.write_string(
+            out_row,
+            extra + 3,
+            row_errors
+                .iter()
+                .map(|e| e.reason.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )?;
+    }
+    sheet.set_column_width(extra + 3, 60)?;
+    workbook.save(path)
+}
