@@ -11,6 +11,25 @@ pub mod template;
 
 use rust_decimal::Decimal;
 
+/// Where a long import is, for progress bars in the CLI and the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Reading,
+    Validating,
+    Writing,
+    Merging,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Receives progress; called from the importing thread.
+pub type ProgressFn<'a> = &'a (dyn Fn(Progress) + Sync);
+
 /// What to do with a row whose account already exists and differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Policy {
@@ -94,6 +113,7 @@ pub struct FileImport<'a> {
     pub limits: source::Limits,
     /// Where to write the error file when rows are rejected.
     pub error_file: Option<&'a std::path::Path>,
+    pub progress: Option<ProgressFn<'a>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,8 +141,21 @@ pub fn import_accounts_file(
     })?;
     let sha256 = Sha256::digest(&bytes).to_vec();
     drop(bytes);
+    let report = |phase, done, total| {
+        if let Some(progress) = request.progress {
+            progress(Progress { phase, done, total });
+        }
+    };
+    report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
-    let prepared = accounts::prepare(&sheet, request.mapping, crate::archive::today())?;
+    report(Phase::Reading, 1, 1);
+    let prepared = accounts::prepare(
+        &sheet,
+        request.mapping,
+        crate::archive::today(),
+        request.progress,
+    )?;
+    drop(sheet);
     let file_name = request
         .path
         .file_name()
@@ -139,6 +172,7 @@ pub fn import_accounts_file(
             policy: request.policy,
             dry_run: request.dry_run,
             partial: request.partial,
+            progress: request.progress,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -156,6 +190,7 @@ pub fn import_accounts_file(
                     policy: request.policy,
                     dry_run: true,
                     partial: false,
+                    progress: None,
                 },
             )?;
             dry.errors

@@ -518,6 +518,23 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             });
             let keys = dir.pii_keys()?;
             let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(1);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:10} [{bar:40}] {pos}/{len} {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let show = |progress: import::Progress| {
+                bar.set_message(match progress.phase {
+                    import::Phase::Reading => "reading",
+                    import::Phase::Validating => "validating",
+                    import::Phase::Writing => "writing",
+                    import::Phase::Merging => "merging",
+                });
+                bar.set_length(progress.total.max(1));
+                bar.set_position(progress.done);
+            };
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
                 Ok(import::import_accounts_file(
@@ -536,9 +553,11 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
                         partial,
                         limits: Default::default(),
                         error_file: Some(&error_path),
+                        progress: Some(&show),
                     },
                 ))
             })?;
+            bar.finish_and_clear();
             let (report, prepared) = match outcome {
                 Ok(done) => done,
                 Err(error) => {

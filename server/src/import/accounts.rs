@@ -438,6 +438,7 @@ pub fn prepare(
     sheet: &Sheet,
     mapping: Option<&Mapping>,
     today: NaiveDate,
+    progress: Option<super::ProgressFn<'_>>,
 ) -> Result<Prepared, ImportError> {
     let (header_index, columns) = header_columns(sheet, mapping)?;
     let by_key: HashMap<&'static str, usize> = columns
@@ -461,7 +462,17 @@ pub fn prepare(
     let mut seen_accounts: HashMap<String, u32> = HashMap::new();
     let mut seen_meters: HashMap<String, u32> = HashMap::new();
     let mut seen_cards: HashMap<String, u32> = HashMap::new();
-    for (row, cells) in sheet.rows.iter().skip(header_index + 1) {
+    let total = sheet.rows.len().saturating_sub(header_index + 1) as u64;
+    for (index, (row, cells)) in sheet.rows.iter().skip(header_index + 1).enumerate() {
+        if let Some(progress) = progress
+            && index % 5000 == 0
+        {
+            progress(super::Progress {
+                phase: super::Phase::Validating,
+                done: index as u64,
+                total,
+            });
+        }
         prepared.originals.insert(*row, cells.clone());
         match parse_row(*row, cells, &by_key, today) {
             Err(errors) => prepared.errors.extend(errors),
@@ -580,6 +591,7 @@ pub struct RunOptions<'a> {
     pub dry_run: bool,
     /// Import the valid rows even when some are invalid.
     pub partial: bool,
+    pub progress: Option<super::ProgressFn<'a>>,
 }
 
 /// What an import did (or, for a dry run, would do).
@@ -641,7 +653,15 @@ pub fn run(
             .returning(imports::id)
             .get_result(connection)?;
         // COPY in binary format, in chunks that keep memory flat.
-        for chunk in prepared.valid.chunks(5000) {
+        let total = prepared.valid.len() as u64;
+        for (index, chunk) in prepared.valid.chunks(5000).enumerate() {
+            if let Some(progress) = options.progress {
+                progress(super::Progress {
+                    phase: super::Phase::Writing,
+                    done: (index * 5000) as u64,
+                    total,
+                });
+            }
             let rows: Vec<StagingRow> = chunk
                 .iter()
                 .map(|(row, values)| staging_row(import_id, *row, values, keys))
@@ -750,7 +770,14 @@ pub fn run(
         .bind::<Text, _>(actor.user_id.map(|id| id.to_string()).unwrap_or_default())
         .bind::<Text, _>(&prepared.sheet)
         .execute(connection)?;
-        for statement in statements::MERGE {
+        for (index, statement) in statements::MERGE.iter().enumerate() {
+            if let Some(progress) = options.progress {
+                progress(super::Progress {
+                    phase: super::Phase::Merging,
+                    done: index as u64,
+                    total: statements::MERGE.len() as u64,
+                });
+            }
             sql_query(*statement).bind::<BigInt, _>(import_id).execute(connection)?;
         }
         #[derive(QueryableByName)]
