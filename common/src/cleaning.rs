@@ -130,7 +130,24 @@ pub fn id_number_text(text: &str) -> Result<String, CleanError> {
 /// An identity number found in an Excel number cell: always refused,
 /// because a double holds at most 15-16 significant digits.
 pub fn id_number_from_excel_number(value: f64) -> CleanError {
-    CleanError::IdAsNumber(format!("{value:E}"))
+    CleanError::IdAsNumber(excel_general(value))
+}
+
+/// A number as Excel's General format shows it: more than 11 digits in
+/// scientific notation with 6 significant digits (1.10105E+17).
+pub fn excel_general(value: f64) -> String {
+    if value.abs() < 1e11 {
+        return format!("{value}");
+    }
+    let text = format!("{value:.5E}");
+    let (mantissa, exponent) = text.split_once('E').unwrap_or((&text, "0"));
+    let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    format!(
+        "{mantissa}E{}{:02}",
+        if exponent < 0 { "-" } else { "+" },
+        exponent.abs()
+    )
 }
 
 /// Customer type by its Chinese or English label.
@@ -298,6 +315,9 @@ mod tests {
         );
         let message = id_number_from_excel_number(110105194912310000.0).to_string();
         assert!(message.contains("lost its last digits"), "{message}");
+        assert!(message.starts_with("'1.10105E+17'"), "{message}");
+        assert_eq!(excel_general(13812345678.0), "13812345678");
+        assert_eq!(excel_general(120.5), "120.5");
     }
 
     #[test]

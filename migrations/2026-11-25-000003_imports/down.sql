@@ -1,1 +1,1 @@
-DROP TABLE import_staging_accounts, import_mappings, import_rows, imports;
+DROP TABLE import_files, import_staging_accounts, import_mappings, import_rows, imports;

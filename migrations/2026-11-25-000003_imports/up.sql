@@ -99,3 +99,17 @@ GRANT SELECT, INSERT ON import_rows TO gascis_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON import_mappings TO gascis_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON import_staging_accounts TO gascis_app;
 GRANT USAGE ON SEQUENCE imports_id_seq, import_rows_id_seq, import_mappings_id_seq TO gascis_app;
+
+-- Uploaded spreadsheets wait here (not on a server's disk) so that any
+-- server process behind the address can import them.
+CREATE TABLE import_files (
+    id BIGSERIAL PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    file_sha256 BYTEA NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    data BYTEA NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+GRANT SELECT, INSERT, DELETE ON import_files TO gascis_app;
+GRANT USAGE ON SEQUENCE import_files_id_seq TO gascis_app;

@@ -2,6 +2,7 @@
 
 pub mod archive_service;
 pub mod auth_service;
+pub mod import_service;
 pub mod system_service;
 pub mod user_service;
 

@@ -114,6 +114,8 @@ pub struct FileImport<'a> {
     /// Where to write the error file when rows are rejected.
     pub error_file: Option<&'a std::path::Path>,
     pub progress: Option<ProgressFn<'a>>,
+    /// Set by the caller to stop; the transaction is rolled back.
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,24 @@ pub fn import_accounts_file(
     })?;
     let sha256 = Sha256::digest(&bytes).to_vec();
     drop(bytes);
+    let file_name = request
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    import_accounts_file_named(connection, keys, actor, &file_name, &sha256, request)
+}
+
+/// The same, for a file whose name and hash are known (an upload spilled
+/// to a temporary file).
+pub fn import_accounts_file_named(
+    connection: &mut diesel::PgConnection,
+    keys: &crate::pii::PiiKeys,
+    actor: &crate::archive::Actor,
+    file_name: &str,
+    sha256: &[u8],
+    request: &FileImport<'_>,
+) -> Result<(accounts::Report, accounts::Prepared), FileImportError> {
     let report = |phase, done, total| {
         if let Some(progress) = request.progress {
             progress(Progress { phase, done, total });
@@ -156,23 +176,19 @@ pub fn import_accounts_file(
         request.progress,
     )?;
     drop(sheet);
-    let file_name = request
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let outcome = accounts::run(
         connection,
         keys,
         actor,
         &prepared,
         &accounts::RunOptions {
-            file_name: &file_name,
-            file_sha256: &sha256,
+            file_name,
+            file_sha256: sha256,
             policy: request.policy,
             dry_run: request.dry_run,
             partial: request.partial,
             progress: request.progress,
+            cancel: request.cancel,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -185,12 +201,13 @@ pub fn import_accounts_file(
                 actor,
                 &prepared,
                 &accounts::RunOptions {
-                    file_name: &file_name,
-                    file_sha256: &sha256,
+                    file_name,
+                    file_sha256: sha256,
                     policy: request.policy,
                     dry_run: true,
                     partial: false,
                     progress: None,
+                    cancel: request.cancel,
                 },
             )?;
             dry.errors

@@ -554,6 +554,7 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
                         limits: Default::default(),
                         error_file: Some(&error_path),
                         progress: Some(&show),
+                        cancel: None,
                     },
                 ))
             })?;

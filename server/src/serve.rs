@@ -7,13 +7,15 @@ use gascis_common::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
         archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
-        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
+        import_service_server::ImportServiceServer, system_service_server::SystemServiceServer,
+        user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming};
 
 use crate::{
+    api::import_service::ImportApi,
     api::{
         AppState, archive_service::ArchiveApi, auth_service::AuthApi, system_service::SystemApi,
         user_service::UserApi,
@@ -159,6 +161,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     health
         .set_serving::<ArchiveServiceServer<ArchiveApi>>()
         .await;
+    health.set_serving::<ImportServiceServer<ImportApi>>().await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -185,7 +188,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         }))
         .add_service(ArchiveServiceServer::new(ArchiveApi {
             state: Arc::clone(&state),
-        }));
+        }))
+        .add_service(
+            ImportServiceServer::new(ImportApi {
+                state: Arc::clone(&state),
+            })
+            .max_decoding_message_size(crate::api::import_service::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(crate::api::import_service::MAX_MESSAGE_BYTES),
+        );
 
     let (shutdown_sender, shutdown_receiver) = oneshot::channel::<()>();
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));

@@ -7,6 +7,7 @@
 
 pub mod api_docs;
 pub mod archive_fixtures;
+pub mod ledger_fixtures;
 
 use std::{
     fs,

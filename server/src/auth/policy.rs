@@ -108,6 +108,22 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(BACK_OFFICE),
     ),
     (
+        "/gascis.v1.ImportService/UploadImportFile",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ImportService/InspectImportFile",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ImportService/RunImport",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ImportService/GetImportTemplate",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
         "/gascis.v1.ArchiveService/RevealCustomerPii",
         Access::Roles(PII_VIEWERS),
     ),

@@ -41,6 +41,8 @@ pub enum ImportError {
         "{0} row(s) are invalid; nothing was imported (fix them in the error file, or import the valid rows with --partial)"
     )]
     Invalid(u32),
+    #[error("the import was cancelled; nothing was written")]
+    Cancelled,
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error("{0}")]
@@ -193,7 +195,7 @@ impl RowReader<'_> {
     }
 
     fn fail(&mut self, key: &str, reason: impl Into<String>) {
-        let value = self.cell(key).display();
+        let value = self.cell(key).shown();
         self.errors.push(RowError {
             row: self.row,
             field: key.to_owned(),
@@ -592,6 +594,18 @@ pub struct RunOptions<'a> {
     /// Import the valid rows even when some are invalid.
     pub partial: bool,
     pub progress: Option<super::ProgressFn<'a>>,
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+}
+
+impl RunOptions<'_> {
+    fn check_cancelled(&self) -> Result<(), Stop> {
+        match self.cancel {
+            Some(flag) if flag.load(std::sync::atomic::Ordering::Relaxed) => {
+                Err(Stop::Failed(ImportError::Cancelled))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What an import did (or, for a dry run, would do).
@@ -655,6 +669,7 @@ pub fn run(
         // COPY in binary format, in chunks that keep memory flat.
         let total = prepared.valid.len() as u64;
         for (index, chunk) in prepared.valid.chunks(5000).enumerate() {
+            options.check_cancelled()?;
             if let Some(progress) = options.progress {
                 progress(super::Progress {
                     phase: super::Phase::Writing,
@@ -771,6 +786,7 @@ pub fn run(
         .bind::<Text, _>(&prepared.sheet)
         .execute(connection)?;
         for (index, statement) in statements::MERGE.iter().enumerate() {
+            options.check_cancelled()?;
             if let Some(progress) = options.progress {
                 progress(super::Progress {
                     phase: super::Phase::Merging,
@@ -815,6 +831,8 @@ pub fn run(
             .execute(connection)?;
         diesel::delete(import_staging_accounts::table.filter(import_staging_accounts::import_id.eq(import_id)))
             .execute(connection)?;
+        // The last moment a cancel can still undo everything.
+        options.check_cancelled()?;
         Ok(Report {
             certificate,
             errors,

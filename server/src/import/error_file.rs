@@ -4,6 +4,7 @@
 
 use std::{collections::BTreeMap, path::Path};
 
+use chrono::Datelike;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, XlsxError};
 
 use super::{RowError, source::Cell};
@@ -15,13 +16,33 @@ fn write_cell(
     cell: &Cell,
     format: Option<&Format>,
 ) -> Result<(), XlsxError> {
-    // Values go back as text so nothing (an 18-digit number, a leading
-    // zero) is changed by Excel on the way; text starting with = stays text.
-    let text = cell.display();
-    match format {
-        Some(format) => sheet.write_string_with_format(row, column, &text, format)?,
-        None => sheet.write_string(row, column, &text)?,
-    };
+    // Cells keep their type so the corrected file imports as it is; text is
+    // always written as text, so "=…" stays inert text, never a formula.
+    let plain = Format::new();
+    let format = format.unwrap_or(&plain);
+    match cell {
+        Cell::Empty => {
+            sheet.write_blank(row, column, format)?;
+        }
+        Cell::Number(value) => {
+            sheet.write_number_with_format(row, column, *value, format)?;
+        }
+        Cell::Bool(value) => {
+            sheet.write_boolean_with_format(row, column, *value, format)?;
+        }
+        Cell::Date(date) => {
+            let dated = format.clone().set_num_format("yyyy-mm-dd");
+            let value = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                u16::try_from(date.year()).unwrap_or(1900),
+                date.month() as u8,
+                date.day() as u8,
+            )?;
+            sheet.write_datetime_with_format(row, column, value, &dated)?;
+        }
+        Cell::Text(_) | Cell::Error(_) => {
+            sheet.write_string_with_format(row, column, cell.display(), format)?;
+        }
+    }
     Ok(())
 }
 

@@ -114,6 +114,15 @@ impl Cell {
         }
     }
 
+    /// What Excel shows in a General-formatted cell: numbers of more than
+    /// 11 digits in scientific notation (as a clerk sees 1.10105E+17).
+    pub fn shown(&self) -> String {
+        match self {
+            Cell::Number(value) => cleaning::excel_general(*value),
+            other => other.display(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         matches!(self, Cell::Empty)
     }

@@ -1,0 +1,412 @@
+use std::{
+    collections::BTreeMap,
+    io::Write,
+    sync::{Arc, atomic::AtomicBool},
+};
+
+use diesel::prelude::*;
+use gascis_common::{
+    import_fields::{self, ImportKind},
+    proto::v1::{self as pb, import_service_server::ImportService},
+};
+use sha2::{Digest, Sha256};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::{SharedState, with_connection};
+use crate::{
+    archive::Actor,
+    auth::Caller,
+    error::Error,
+    import::{self, FileImport, Phase, Policy, source},
+};
+
+pub struct ImportApi {
+    pub state: SharedState,
+}
+
+/// Upper bound of one message carrying a report with its error file.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+fn kind_from_wire(value: i32) -> Result<ImportKind, Error> {
+    match pb::ImportKind::try_from(value) {
+        Ok(pb::ImportKind::Accounts) => Ok(ImportKind::Accounts),
+        Ok(pb::ImportKind::Readings) => Ok(ImportKind::Readings),
+        Ok(pb::ImportKind::Payments) => Ok(ImportKind::Payments),
+        _ => Err(Error::invalid(
+            "kind",
+            "choose accounts, readings or payments",
+        )),
+    }
+}
+
+fn extension_of(name: &str) -> Result<String, Error> {
+    let extension = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_lowercase();
+    if ["xlsx", "xlsm", "xls", "ods"].contains(&extension.as_str()) {
+        Ok(extension)
+    } else {
+        Err(Error::invalid(
+            "file_name",
+            "must end in .xlsx, .xlsm, .xls or .ods",
+        ))
+    }
+}
+
+/// The uploaded file on local disk for calamine, for as long as the
+/// returned handle lives.
+fn spill(name: &str, data: &[u8]) -> Result<tempfile::NamedTempFile, Error> {
+    let extension = extension_of(name)?;
+    let mut file = tempfile::Builder::new()
+        .suffix(&format!(".{extension}"))
+        .tempfile()
+        .map_err(|e| Error::Internal(format!("temp file: {e}")))?;
+    file.write_all(data)
+        .map_err(|e| Error::Internal(format!("temp file: {e}")))?;
+    Ok(file)
+}
+
+struct Upload {
+    file_name: String,
+    sha256: Vec<u8>,
+    data: Vec<u8>,
+}
+
+fn load_upload(connection: &mut PgConnection, upload_id: i64) -> Result<Upload, Error> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file_name: String,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        file_sha256: Vec<u8>,
+        #[diesel(sql_type = diesel::sql_types::Bytea)]
+        data: Vec<u8>,
+    }
+    let row: Option<Row> =
+        diesel::sql_query("SELECT file_name, file_sha256, data FROM import_files WHERE id = $1")
+            .bind::<diesel::sql_types::BigInt, _>(upload_id)
+            .get_result(connection)
+            .optional()?;
+    let row = row.ok_or_else(|| Error::NotFound(format!("no uploaded file {upload_id}")))?;
+    Ok(Upload {
+        file_name: row.file_name,
+        sha256: row.file_sha256,
+        data: row.data,
+    })
+}
+
+fn source_error(error: source::SourceError) -> Error {
+    Error::invalid("file", error.to_string())
+}
+
+fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb::ImportReport {
+    let c = &report.certificate;
+    pb::ImportReport {
+        import_id: c.import_id,
+        dry_run: report.dry_run,
+        rows_read: c.counts.read as i32,
+        rows_new: c.counts.new as i32,
+        rows_updated: c.counts.updated as i32,
+        rows_unchanged: c.counts.unchanged as i32,
+        rows_skipped: c.counts.skipped as i32,
+        rows_invalid: c.counts.invalid as i32,
+        file_balance: c.file_balance.to_string(),
+        file_arrears: c.file_arrears.to_string(),
+        db_balance: c.db_balance.to_string(),
+        db_arrears: c.db_arrears.to_string(),
+        balanced: c.balanced(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| pb::ImportRowError {
+                row: e.row as i32,
+                field: e.field.clone(),
+                value: e.value.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        preview: report
+            .preview
+            .iter()
+            .map(
+                |(row, account_no, outcome, differences)| pb::ImportPreviewRow {
+                    row: *row as i32,
+                    account_no: account_no.clone(),
+                    outcome: outcome.clone(),
+                    differences: differences.clone(),
+                },
+            )
+            .collect(),
+        error_file,
+        refused: false,
+    }
+}
+
+#[tonic::async_trait]
+impl ImportService for ImportApi {
+    async fn upload_import_file(
+        &self,
+        request: Request<Streaming<pb::FileChunk>>,
+    ) -> Result<Response<pb::UploadedFile>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let limits = source::Limits::default();
+        let mut stream = request.into_inner();
+        let mut file_name = String::new();
+        let mut data: Vec<u8> = Vec::new();
+        while let Some(chunk) = stream.message().await? {
+            if file_name.is_empty() {
+                file_name = chunk.file_name.trim().to_owned();
+            }
+            if (data.len() + chunk.data.len()) as u64 > limits.max_file_bytes {
+                return Err(Error::invalid(
+                    "data",
+                    format!(
+                        "the file is larger than {} MB",
+                        limits.max_file_bytes / 1024 / 1024
+                    ),
+                )
+                .into());
+            }
+            data.extend_from_slice(&chunk.data);
+        }
+        extension_of(&file_name)?;
+        if data.is_empty() {
+            return Err(Error::invalid("data", "the file is empty").into());
+        }
+        let sheets = {
+            let spilled = spill(&file_name, &data)?;
+            source::sheet_names(spilled.path(), &limits).map_err(source_error)?
+        };
+        let sha256 = Sha256::digest(&data).to_vec();
+        let size = data.len() as i64;
+        let name = file_name.clone();
+        let upload_id = with_connection(&self.state, move |connection| {
+            #[derive(QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            Ok(diesel::sql_query(
+                "INSERT INTO import_files (file_name, file_sha256, size_bytes, data, uploaded_by) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind::<diesel::sql_types::Text, _>(&name)
+            .bind::<diesel::sql_types::Bytea, _>(&sha256)
+            .bind::<diesel::sql_types::BigInt, _>(size)
+            .bind::<diesel::sql_types::Bytea, _>(&data)
+            .bind::<diesel::sql_types::Text, _>(&caller.username)
+            .get_result::<Id>(connection)?
+            .id)
+        })
+        .await?;
+        Ok(Response::new(pb::UploadedFile {
+            upload_id,
+            file_name,
+            size_bytes: size,
+            sheets,
+        }))
+    }
+
+    async fn inspect_import_file(
+        &self,
+        request: Request<pb::InspectImportFileRequest>,
+    ) -> Result<Response<pb::InspectImportFileResponse>, Status> {
+        let input = request.into_inner();
+        let kind = kind_from_wire(input.kind)?;
+        let upload = with_connection(&self.state, move |connection| {
+            load_upload(connection, input.upload_id)
+        })
+        .await?;
+        let response =
+            tokio::task::spawn_blocking(move || -> Result<pb::InspectImportFileResponse, Error> {
+                let spilled = spill(&upload.file_name, &upload.data)?;
+                let sheet_name = (!input.sheet.is_empty()).then_some(input.sheet.as_str());
+                let sheet =
+                    source::read_sheet(spilled.path(), sheet_name, &source::Limits::default())
+                        .map_err(source_error)?;
+                let texts: Vec<Vec<String>> = sheet
+                    .rows
+                    .iter()
+                    .take(50)
+                    .map(|(_, cells)| cells.iter().map(source::Cell::display).collect())
+                    .collect();
+                let found = import_fields::detect_header(kind, &texts);
+                let headers = found
+                    .as_ref()
+                    .and_then(|h| texts.get(h.row).cloned())
+                    .unwrap_or_default();
+                let fields = kind
+                    .fields()
+                    .iter()
+                    .map(|spec| pb::ImportFieldColumn {
+                        field: spec.key.to_owned(),
+                        label: spec.label_zh.to_owned(),
+                        required: spec.required,
+                        header: found
+                            .as_ref()
+                            .and_then(|h| h.columns.iter().find(|(_, key)| *key == spec.key))
+                            .and_then(|(column, _)| headers.get(*column).cloned())
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                let header_index = found.as_ref().map(|h| h.row);
+                Ok(pb::InspectImportFileResponse {
+                    sheet: sheet.name.clone(),
+                    header_row: header_index
+                        .and_then(|i| sheet.rows.get(i))
+                        .map_or(0, |(row, _)| *row as i32),
+                    headers,
+                    fields,
+                    data_rows: header_index.map_or(0, |i| sheet.rows.len().saturating_sub(i + 1))
+                        as i32,
+                })
+            })
+            .await
+            .map_err(|e| Status::internal(e.to_string()))??;
+        Ok(Response::new(response))
+    }
+
+    type RunImportStream = ReceiverStream<Result<pb::RunImportEvent, Status>>;
+
+    async fn run_import(
+        &self,
+        request: Request<pb::RunImportRequest>,
+    ) -> Result<Response<Self::RunImportStream>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let kind = kind_from_wire(input.kind)?;
+        if kind != ImportKind::Accounts {
+            return Err(Status::unimplemented(
+                "readings and payments history imports come with the billing and counter modules; their templates are available",
+            ));
+        }
+        let policy = match pb::ImportPolicy::try_from(input.policy) {
+            Ok(pb::ImportPolicy::Update) => Policy::Update,
+            Ok(pb::ImportPolicy::Skip) => Policy::Skip,
+            Ok(pb::ImportPolicy::Fail) => Policy::Fail,
+            Err(_) => return Err(Error::invalid("policy", "unknown policy").into()),
+        };
+        let mapping: Option<BTreeMap<String, String>> =
+            (!input.mapping.is_empty()).then(|| input.mapping.into_iter().collect());
+        let upload_id = input.upload_id;
+        let upload = with_connection(&self.state, move |connection| {
+            load_upload(connection, upload_id)
+        })
+        .await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(64);
+        let state = Arc::clone(&self.state);
+        tokio::task::spawn_blocking(move || {
+            let cancel = AtomicBool::new(false);
+            let progress = |progress: import::Progress| {
+                let phase = match progress.phase {
+                    Phase::Reading => "reading",
+                    Phase::Validating => "validating",
+                    Phase::Writing => "writing",
+                    Phase::Merging => "merging",
+                };
+                let event = pb::RunImportEvent {
+                    event: Some(pb::run_import_event::Event::Progress(pb::ImportProgress {
+                        phase: phase.to_owned(),
+                        done: progress.done as i64,
+                        total: progress.total as i64,
+                    })),
+                };
+                // A closed stream means the client cancelled.
+                if sender.blocking_send(Ok(event)).is_err() {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            };
+            let outcome = (|| -> Result<pb::ImportReport, Error> {
+                let spilled = spill(&upload.file_name, &upload.data)?;
+                let error_path = tempfile::Builder::new()
+                    .suffix(".xlsx")
+                    .tempfile()
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .into_temp_path();
+                let mut connection = state
+                    .pool
+                    .get()
+                    .map_err(|e| Error::Database(crate::db::DbError::Connect(e.to_string())))?;
+                let result = import::import_accounts_file_named(
+                    &mut connection,
+                    &state.pii,
+                    &Actor {
+                        user_id: Some(caller.user_id),
+                        username: caller.username.clone(),
+                    },
+                    &upload.file_name,
+                    &upload.sha256,
+                    &FileImport {
+                        path: spilled.path(),
+                        sheet: (!input.sheet.is_empty()).then_some(input.sheet.as_str()),
+                        mapping: mapping.as_ref(),
+                        policy,
+                        dry_run: input.dry_run,
+                        partial: input.partial,
+                        limits: source::Limits::default(),
+                        error_file: Some(&error_path),
+                        progress: Some(&progress),
+                        cancel: Some(&cancel),
+                    },
+                );
+                let error_file = std::fs::read(&error_path).unwrap_or_default();
+                match result {
+                    Ok((report, _)) => Ok(report_to_wire(&report, error_file)),
+                    Err(import::FileImportError::Import(
+                        import::accounts::ImportError::Invalid(rows),
+                    )) => Ok(pb::ImportReport {
+                        rows_invalid: rows as i32,
+                        refused: true,
+                        error_file,
+                        dry_run: true,
+                        ..Default::default()
+                    }),
+                    Err(import::FileImportError::Source(error)) => Err(source_error(error)),
+                    Err(import::FileImportError::Import(
+                        import::accounts::ImportError::Database(error),
+                    )) => Err(Error::from(error)),
+                    Err(other) => Err(Error::invalid("file", other.to_string())),
+                }
+            })();
+            let event = outcome
+                .map(|report| pb::RunImportEvent {
+                    event: Some(pb::run_import_event::Event::Report(report)),
+                })
+                .map_err(Status::from);
+            let _ = sender.blocking_send(event);
+        });
+        Ok(Response::new(ReceiverStream::new(receiver)))
+    }
+
+    async fn get_import_template(
+        &self,
+        request: Request<pb::GetImportTemplateRequest>,
+    ) -> Result<Response<pb::FileContent>, Status> {
+        let kind = kind_from_wire(request.into_inner().kind)?;
+        let (name, data) =
+            tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), Error> {
+                let path = tempfile::Builder::new()
+                    .suffix(".xlsx")
+                    .tempfile()
+                    .map_err(|e| Error::Internal(e.to_string()))?
+                    .into_temp_path();
+                import::template::write(&path, kind).map_err(|e| Error::Internal(e.to_string()))?;
+                let name = match kind {
+                    ImportKind::Accounts => "用户台账导入模板.xlsx",
+                    ImportKind::Readings => "抄表记录导入模板.xlsx",
+                    ImportKind::Payments => "缴费记录导入模板.xlsx",
+                };
+                let data = std::fs::read(&path).map_err(|e| Error::Internal(e.to_string()))?;
+                Ok((name.to_owned(), data))
+            })
+            .await
+            .map_err(|e| Status::internal(e.to_string()))??;
+        Ok(Response::new(pb::FileContent {
+            file_name: name,
+            data,
+        }))
+    }
+}
