@@ -69,8 +69,11 @@ pub enum ApiError {
     #[error("{field}: {message}")]
     InvalidField { field: String, message: String },
     /// Someone else changed the record since it was read: reload and retry.
-    #[error("the record was changed by someone else")]
-    StaleVersion,
+    /// The server's explanation in English, which names who changed it and
+    /// when ("account 3101000123 was changed by zhangmin at 2026-11-25
+    /// 09:01:02 UTC since you opened it; …").
+    #[error("the record was changed by someone else: {0}")]
+    StaleVersion(String),
     /// The action needs a supervisor's approval; the server's explanation.
     #[error("approval required: {0}")]
     ApprovalRequired(String),
@@ -441,7 +444,9 @@ pub fn classify_status(status: &tonic::Status) -> ApiError {
         Some(reason::DISABLED) => return ApiError::Disabled,
         Some(reason::NO_TOKEN | reason::SESSION_EXPIRED) => return ApiError::SessionExpired,
         Some(reason::ROLE_DENIED) => return ApiError::PermissionDenied,
-        Some(reason::STALE_VERSION) => return ApiError::StaleVersion,
+        Some(reason::STALE_VERSION) => {
+            return ApiError::StaleVersion(status.message().to_owned());
+        }
         Some(reason::APPROVAL_REQUIRED) => {
             return ApiError::ApprovalRequired(status.message().to_owned());
         }
@@ -735,11 +740,17 @@ mod tests {
 
     #[test]
     fn stale_version_and_approval_are_told_apart_from_other_refusals() {
-        let stale = status_with(
-            Code::Aborted,
-            &[(REASON_METADATA_KEY, reason::STALE_VERSION)],
+        let said = "account 3101000123 was changed by zhangmin at 2026-11-25 09:01:02 UTC since you opened it; reload it and make your change again";
+        let mut stale = Status::aborted(said);
+        stale.metadata_mut().insert(
+            REASON_METADATA_KEY,
+            MetadataValue::from_static(reason::STALE_VERSION),
         );
-        assert_eq!(classify_status(&stale), ApiError::StaleVersion);
+        assert_eq!(
+            classify_status(&stale),
+            ApiError::StaleVersion(said.into()),
+            "the server's words, naming who and when, are kept"
+        );
 
         let mut approval = Status::failed_precondition("the account has arrears of 120.50");
         approval.metadata_mut().insert(

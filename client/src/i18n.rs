@@ -304,16 +304,24 @@ pub fn error_text(language: Language, error: &ApiError) -> ErrorText {
                 format!("{field}: {message}")
             }),
         },
-        (ApiError::StaleVersion, Zh) => plain(
-            "该记录已被他人修改",
-            Some("已重新加载最新数据，您填写的内容已保留，请核对后再次提交"),
-            None,
-        ),
-        (ApiError::StaleVersion, En) => plain(
-            "Someone else changed this record",
-            Some("It has been reloaded and what you typed is kept: check it and submit again"),
-            None,
-        ),
+        (ApiError::StaleVersion(message), _) => {
+            let headline = match (stale_changed_by(message), language) {
+                (Some((user, at)), Zh) => format!("该记录已被 {user} 于 {at} 修改"),
+                (Some((user, at)), En) => format!("{user} changed this record at {at}"),
+                (None, Zh) => "该记录已被他人修改".to_owned(),
+                (None, En) => "Someone else changed this record".to_owned(),
+            };
+            ErrorText {
+                headline,
+                advice: Some(match language {
+                    Zh => "已重新加载最新数据，您填写的内容已保留，请核对后再次提交",
+                    En => {
+                        "It has been reloaded and what you typed is kept: check it and submit again"
+                    }
+                }),
+                detail: None,
+            }
+        }
         (ApiError::ApprovalRequired(detail), Zh) => {
             plain("此操作需要值班主管审批", None, Some(detail))
         }
@@ -334,6 +342,29 @@ pub fn error_text(language: Language, error: &ApiError) -> ErrorText {
             Some(detail),
         ),
     }
+}
+
+/// Who changed a record and when, from the server's conflict message
+/// ("… was changed by zhangmin at 2026-11-25 09:01:02 UTC since you opened
+/// it; …"): the user name as written, the time in local time (as it is
+/// written unchanged when it cannot be read). `None` when the message does
+/// not say (a change with no change record, or another server's words).
+pub fn stale_changed_by(message: &str) -> Option<(String, String)> {
+    // From the end: the label before "was changed" is a customer's name,
+    // which may hold anything.
+    let (before, _) = message.rsplit_once(" since you opened it")?;
+    let (_, by_at) = before.rsplit_once(" was changed by ")?;
+    let (user, at) = by_at.rsplit_once(" at ")?;
+    let (user, at) = (user.trim(), at.trim());
+    if user.is_empty() || at.is_empty() {
+        return None;
+    }
+    let local = at
+        .strip_suffix(" UTC")
+        .and_then(|utc| chrono::NaiveDateTime::parse_from_str(utc, "%Y-%m-%d %H:%M:%S").ok())
+        .map(|utc| local_date_time(utc.and_utc()))
+        .unwrap_or_else(|| at.to_owned());
+    Some((user.to_owned(), local))
 }
 
 /// "Locked until HH:MM" in local time; the server sends RFC 3339.
@@ -408,7 +439,10 @@ mod tests {
                 field: "meter.meter_no".into(),
                 message: "already in use".into(),
             },
-            ApiError::StaleVersion,
+            ApiError::StaleVersion(String::new()),
+            ApiError::StaleVersion(
+                "account 3101000123 was changed by zhangmin at 2026-11-25 09:01:02 UTC since you opened it; reload it and make your change again".into(),
+            ),
             ApiError::ApprovalRequired("arrears".into()),
             ApiError::Refused("the account is already closed".into()),
             ApiError::Other("boom".into()),
@@ -435,6 +469,42 @@ mod tests {
             .detail
             .as_deref(),
             Some("connection refused")
+        );
+    }
+
+    #[test]
+    fn a_conflict_says_who_changed_the_record_and_when() {
+        let message = "customer 王 at 芳 was changed by zhangmin at 2026-11-25 09:01:02 UTC since you opened it; reload it and make your change again";
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T09:01:02Z")
+            .map(|at| local_date_time(at.with_timezone(&chrono::Utc)))
+            .unwrap_or_default();
+        assert_eq!(
+            stale_changed_by(message),
+            Some(("zhangmin".to_owned(), at.clone()))
+        );
+        let error = ApiError::StaleVersion(message.into());
+        assert_eq!(
+            error_text(Language::SimplifiedChinese, &error).headline,
+            format!("该记录已被 zhangmin 于 {at} 修改")
+        );
+        assert_eq!(
+            error_text(Language::English, &error).headline,
+            format!("zhangmin changed this record at {at}")
+        );
+
+        // Without a change record the server names nobody.
+        let anonymous = ApiError::StaleVersion(
+            "account 3101000123 was changed since you opened it; reload it and make your change again"
+                .into(),
+        );
+        assert_eq!(
+            error_text(Language::SimplifiedChinese, &anonymous).headline,
+            "该记录已被他人修改"
+        );
+        assert_eq!(
+            stale_changed_by("x was changed by zhangmin at soon since you opened it"),
+            Some(("zhangmin".to_owned(), "soon".to_owned())),
+            "a time it cannot read is shown as written"
         );
     }
 

@@ -11,7 +11,7 @@ use gascis::api::{self, ApiError, Session, archive};
 use gascis::app::{App, Message, Screen};
 use gascis::credentials::KeyringStatus;
 use gascis::screen::customers::form::{CustomerMessage, MeterMessage, PremiseMessage};
-use gascis::screen::customers::{self, Customers, dialog, open_account};
+use gascis::screen::customers::{self, Customers, dialog, open_account, picker};
 use gascis::screen::{home, login};
 use gascis::secret::Secret;
 use gascis::settings::Settings;
@@ -156,6 +156,109 @@ async fn the_archive_against_a_real_server() -> anyhow::Result<()> {
         [archive_message(customers::Message::CancelOpenAccount)],
     );
 
+    // 赵明 opens a second account at another flat: found by the form's
+    // lookup, and kept as the same customer.
+    let holder = |message| {
+        archive_message(customers::Message::OpenForm(open_account::Message::Holder(
+            message,
+        )))
+    };
+    feed(
+        &mut office,
+        [
+            archive_message(customers::Message::StartOpenAccount),
+            holder(picker::Message::Kind(picker::HolderKind::Existing)),
+            holder(picker::Message::Query("赵明".into())),
+            holder(picker::Message::Search),
+        ],
+    );
+    let lookup = &customers_of(&office).open_form().expect("open").form.holder;
+    assert_eq!(lookup.status, picker::Status::Searching);
+    let found = archive::search_accounts(back_office.clone(), picker::search_request("赵明")).await;
+    feed(
+        &mut office,
+        [
+            holder(picker::Message::Searched {
+                query: "赵明".into(),
+                result: found,
+            }),
+            holder(picker::Message::Choose(0)),
+        ],
+    );
+    assert!(shows(
+        &office,
+        &format!("已选择：赵明（户号 {}）", account.account_no)
+    ));
+    {
+        use open_account::Message as M;
+        let form = |message| archive_message(customers::Message::OpenForm(message));
+        feed(
+            &mut office,
+            [
+                form(M::Premise(PremiseMessage::District("闵行区".into()))),
+                form(M::Premise(PremiseMessage::Community("春申景城".into()))),
+                form(M::Premise(PremiseMessage::Building("9".into()))),
+                form(M::Premise(PremiseMessage::Unit("2".into()))),
+                form(M::Premise(PremiseMessage::Room("1101".into()))),
+                form(M::Meter(MeterMessage::MeterNo("JK2026000816".into()))),
+                form(M::Meter(MeterMessage::MeterType(pb::MeterType::Mechanical))),
+                form(M::Meter(MeterMessage::Size("G2.5"))),
+                form(M::Meter(MeterMessage::InitialReading("0".into()))),
+                form(M::HouseholdSize("2".into())),
+            ],
+        );
+    }
+    let second_account = submit_open_form(&mut office, &back_office).await?;
+    let second_id = second_account
+        .account
+        .as_ref()
+        .map(|a| a.id)
+        .unwrap_or_default();
+    assert_ne!(second_id, account.id);
+    let second_detail = archive::get_account(back_office.clone(), second_id).await?;
+    let customer_of = |detail: &pb::AccountDetail| {
+        detail
+            .customer
+            .as_ref()
+            .map(|customer| (customer.id, customer.name.clone()))
+    };
+    assert_eq!(
+        customer_of(&second_detail),
+        customer_of(&opened),
+        "the same customer holds both accounts"
+    );
+    assert_eq!(
+        customer_of(&second_detail).map(|(_, name)| name).as_deref(),
+        Some("赵明")
+    );
+
+    // The server refuses the holder as their own successor, naming the
+    // field the picker shows its complaint at.
+    let to_self = archive::transfer_account(
+        back_office.clone(),
+        pb::TransferAccountRequest {
+            account_id: second_id,
+            expected_version: second_account
+                .account
+                .as_ref()
+                .map(|a| a.version)
+                .unwrap_or_default(),
+            final_reading: "0".into(),
+            existing_customer_id: customer_of(&opened).map(|(id, _)| id).unwrap_or_default(),
+            new_customer: None,
+            carry_arrears: false,
+            approval: None,
+            transferred_on: String::new(),
+            reason: "测试".into(),
+        },
+        None,
+    )
+    .await;
+    let Err(ApiError::InvalidField { field, .. }) = to_self else {
+        panic!("a transfer to the holder is refused: {to_self:?}");
+    };
+    assert_eq!(field, picker::FIELD);
+
     // A cashier finds it by name and sees it masked, without the buttons.
     let mut counter = archive_app(cashier.clone());
     feed(
@@ -224,7 +327,12 @@ async fn the_archive_against_a_real_server() -> anyhow::Result<()> {
         Some("赵明明")
     );
     let second = archive::update_customer(back_office.clone(), edit("赵 明")).await;
-    assert_eq!(second, Err(ApiError::StaleVersion));
+    let Err(ApiError::StaleVersion(said)) = second else {
+        panic!("expected a conflict, got {second:?}");
+    };
+    // The conflict note names the clerk who got there first.
+    let (user, _at) = gascis::i18n::stale_changed_by(&said).expect("who and when");
+    assert_eq!(user, "zhangmin", "{said}");
 
     // A resume of an active account is refused in words the UI translates.
     let resume = archive::set_account_suspended(

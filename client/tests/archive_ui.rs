@@ -13,7 +13,7 @@ use gascis::api::archive::RevealedPii;
 use gascis::api::{ApiError, Connection, ServerAddress, Session, User};
 use gascis::app::{App, Message, Screen};
 use gascis::credentials::KeyringStatus;
-use gascis::screen::customers::{self, Customers, Page, Tab, dialog, open_account, search};
+use gascis::screen::customers::{self, Customers, Page, Tab, dialog, open_account, picker, search};
 use gascis::screen::{home, login};
 use gascis::secret::Secret;
 use gascis::settings::Settings;
@@ -856,6 +856,284 @@ fn the_open_account_form_checks_while_typing_and_builds_its_request() {
     assert!(shows(&app, "3101000999"));
 }
 
+fn open_holder(message: picker::Message) -> Message {
+    archive(customers::Message::OpenForm(open_account::Message::Holder(
+        message,
+    )))
+}
+
+fn dialog_holder(message: picker::Message) -> Message {
+    archive(customers::Message::Dialog(dialog::Message::Holder(message)))
+}
+
+fn on_screen(app: &App, id: &str) -> bool {
+    simulate(app).find(selector::id(id.to_owned())).is_ok()
+}
+
+#[test]
+fn the_open_account_form_takes_an_existing_customer() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    let _ = click_text(&mut app, "开户");
+    assert!(on_screen(&app, &field("new_customer.name")));
+
+    // 已有客户 puts a lookup where the new-customer fields were.
+    let messages = click_text(&mut app, "已有客户");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenForm(open_account::Message::Holder(
+                picker::Message::Kind(picker::HolderKind::Existing)
+            ))]
+        ),
+        "{messages:?}"
+    );
+    assert!(!on_screen(&app, &field("new_customer.name")));
+    let lookup = field(picker::FIELD);
+    type_into(&mut app, &lookup, "阳光花园");
+
+    // Enter looks the customer up.
+    let messages = press_in(&app, &lookup, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenForm(open_account::Message::Holder(
+                picker::Message::Search
+            ))]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert_eq!(open_form(&app).holder.status, picker::Status::Searching);
+    feed(
+        &mut app,
+        [open_holder(picker::Message::Searched {
+            query: "阳光花园".into(),
+            result: Ok(sunshine_garden()),
+        })],
+    );
+    for shown in [
+        "李建国",
+        "3101000124",
+        "浦东新区阳光花园12栋2单元302室",
+        "139****2231",
+    ] {
+        assert!(shows(&app, shown), "{shown} should be among the hits");
+    }
+
+    // ↓ then Enter chooses the second hit's holder.
+    let messages = press_in(&app, &lookup, key::Named::ArrowDown);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenForm(open_account::Message::Holder(
+                picker::Message::Move(1)
+            ))]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    let messages = press_in(&app, &lookup, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenForm(open_account::Message::Holder(
+                picker::Message::Choose(1)
+            ))]
+        ),
+        "{messages:?}"
+    );
+    feed(&mut app, messages);
+    assert!(shows(&app, "已选择：李建国（户号 3101000124）"));
+    assert!(!shows(&app, "浦东新区阳光花园12栋2单元302室"), "hits gone");
+
+    // 更换 brings the hits back; a click chooses too.
+    let _ = click_text(&mut app, "更换");
+    let messages = click_text(&mut app, "张秀英");
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::OpenForm(open_account::Message::Holder(
+                picker::Message::Choose(2)
+            ))]
+        ),
+        "{messages:?}"
+    );
+    assert!(shows(&app, "已选择：张秀英（户号 3101000187）"));
+
+    // The rest of the form; the customer's fields are not asked for.
+    let form = |message| archive(customers::Message::OpenForm(message));
+    use customers::form::{MeterMessage as M, PremiseMessage as P};
+    feed(
+        &mut app,
+        [
+            form(open_account::Message::Premise(P::District(
+                "浦东新区".into(),
+            ))),
+            form(open_account::Message::Premise(P::Community(
+                "阳光花园".into(),
+            ))),
+            form(open_account::Message::Premise(P::Building("14".into()))),
+            form(open_account::Message::Premise(P::Unit("1".into()))),
+            form(open_account::Message::Premise(P::Room("602".into()))),
+            form(open_account::Message::Meter(M::MeterNo(
+                "JK2026000902".into(),
+            ))),
+            form(open_account::Message::Meter(M::MeterType(
+                pb::MeterType::Mechanical,
+            ))),
+            form(open_account::Message::Meter(M::Size("G2.5"))),
+            form(open_account::Message::Meter(M::InitialReading("0".into()))),
+            form(open_account::Message::HouseholdSize("2".into())),
+        ],
+    );
+    let _ = click_text(&mut app, "提交开户");
+    assert!(
+        customers_of(&app).open_form().unwrap().submitting,
+        "sent without the new-customer fields"
+    );
+    let request = open_form(&app).to_request().unwrap();
+    assert_eq!(request.existing_customer_id, 1057, "张秀英's customer id");
+    assert_eq!(request.new_customer, None);
+    assert_eq!(
+        request
+            .premise
+            .and_then(|premise| premise.address)
+            .as_deref(),
+        Some("浦东新区阳光花园14栋1单元602室")
+    );
+
+    // The server's word about the choice is shown at the choice.
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountOpened(Err(
+            ApiError::InvalidField {
+                field: picker::FIELD.into(),
+                message: "no customer with id 1057".into(),
+            },
+        )))],
+    );
+    assert!(shows(&app, "no customer with id 1057"));
+    let _ = click_text(&mut app, "更换");
+    assert!(
+        !shows(&app, "no customer with id 1057"),
+        "another choice clears it"
+    );
+}
+
+#[test]
+fn a_transfer_cannot_go_to_the_current_holder() {
+    let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+        ],
+    );
+    let _ = click_text(&mut app, "过户");
+    type_into(&mut app, "dialog.final_reading", "4521.3");
+    type_into(&mut app, "dialog.reason", "家庭内部过户");
+    let _ = click_text(&mut app, "已有客户");
+    assert!(!on_screen(&app, "dialog.new_customer.name"));
+
+    let lookup = format!("{}.{}", dialog::ID_PREFIX, picker::FIELD);
+    type_into(&mut app, &lookup, "李");
+    let messages = press_in(&app, &lookup, key::Named::Enter);
+    assert!(
+        matches!(
+            archive_messages(&messages).as_slice(),
+            [customers::Message::Dialog(dialog::Message::Holder(
+                picker::Message::Search
+            ))]
+        ),
+        "Enter in the lookup searches, not submits: {messages:?}"
+    );
+    feed(&mut app, messages);
+    // 李建国 holds account 42 as customer 9; 李娜 is another customer.
+    let mut holder = hit(
+        42,
+        "3101000124",
+        "李建国",
+        "浦东新区阳光花园12栋2单元302室",
+        "GS2020118876",
+        pb::MeterType::IcCard,
+        pb::AccountStatus::Active,
+        "139****2231",
+    );
+    holder.customer_id = 9;
+    let other = hit(
+        130,
+        "3101000455",
+        "李娜",
+        "浦东新区阳光花园20栋1单元101室",
+        "JK2024000130",
+        pb::MeterType::Mechanical,
+        pb::AccountStatus::Active,
+        "136****1234",
+    );
+    feed(
+        &mut app,
+        [dialog_holder(picker::Message::Searched {
+            query: "李".into(),
+            result: Ok(pb::SearchAccountsResponse {
+                results: vec![holder, other],
+                next_page_token: String::new(),
+                searched_as: pb::SearchKind::Name as i32,
+            }),
+        })],
+    );
+    assert!(shows(&app, "现户主"), "the holder is marked among the hits");
+
+    // Enter takes the first hit, the holder himself: refused at once.
+    let messages = press_in(&app, &lookup, key::Named::Enter);
+    feed(&mut app, messages);
+    assert!(shows(&app, "已选择：李建国（户号 3101000124）"));
+    let refusal = "所选客户就是本账户的现户主，不能过户给本人；请选择其他客户";
+    assert!(shows(&app, refusal));
+    let _ = click_text(&mut app, "确认过户");
+    assert!(!customers_of(&app).dialog().unwrap().submitting, "not sent");
+    let detail = li_jianguo();
+    let errors = customers_of(&app)
+        .dialog()
+        .unwrap()
+        .to_request(&detail)
+        .unwrap_err();
+    assert_eq!(
+        errors.paths().collect::<Vec<_>>(),
+        [picker::FIELD],
+        "{errors:?}"
+    );
+
+    // 更换, ↓, Enter: 李娜 is the new holder.
+    let _ = click_text(&mut app, "更换");
+    assert!(!shows(&app, refusal));
+    for key in [key::Named::ArrowDown, key::Named::Enter] {
+        let messages = press_in(&app, &lookup, key);
+        feed(&mut app, messages);
+    }
+    assert!(shows(&app, "已选择：李娜（户号 3101000455）"));
+    let _ = click_text(&mut app, "确认过户");
+    let dialog = customers_of(&app).dialog().unwrap();
+    assert!(dialog.submitting);
+    let Ok(dialog::Request::Transfer(request)) = dialog.to_request(&detail) else {
+        panic!("expected a transfer");
+    };
+    assert_eq!(request.existing_customer_id, 1130);
+    assert_eq!(request.new_customer, None);
+
+    // Should the server still refuse the choice, it says so at the picker.
+    feed(
+        &mut app,
+        [archive(customers::Message::AccountChanged(Err(
+            ApiError::InvalidField {
+                field: picker::FIELD.into(),
+                message: "is already the holder of this account".into(),
+            },
+        )))],
+    );
+    assert!(shows(&app, "is already the holder of this account"));
+}
+
 #[test]
 fn only_back_office_sees_the_archive_actions() {
     for (roles, can_edit) in [
@@ -890,6 +1168,18 @@ fn only_back_office_sees_the_archive_actions() {
     }
 }
 
+/// What gascis-server says when the customer changed under the dialog.
+const CONFLICT: &str = "customer 李建国 was changed by wangmin at 2026-11-25 01:01:02 UTC since you opened it; reload it and make your change again";
+
+/// The conflict note's headline for [`CONFLICT`], its time in the local zone.
+fn conflict_headline() -> String {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T01:01:02Z").unwrap();
+    format!(
+        "该记录已被 wangmin 于 {} 修改",
+        gascis::i18n::local_date_time(at.with_timezone(&chrono::Utc))
+    )
+}
+
 #[test]
 fn a_conflict_keeps_what_was_typed_and_says_why() {
     let (_runtime, mut app) = archive_app(vec![Role::BackOffice]);
@@ -918,14 +1208,16 @@ fn a_conflict_keeps_what_was_typed_and_says_why() {
     let dialog = customers_of(&app).dialog().unwrap();
     assert!(dialog.submitting);
 
-    // Someone else changed the customer meanwhile.
+    // Someone else changed the customer meanwhile: the note says who and
+    // when, in the frame of the user's language and their time zone.
     feed(
         &mut app,
         [archive(customers::Message::AccountChanged(Err(
-            ApiError::StaleVersion,
+            ApiError::StaleVersion(CONFLICT.into()),
         )))],
     );
-    assert!(shows(&app, "该记录已被他人修改"));
+    let changed = conflict_headline();
+    assert!(shows(&app, &changed), "{changed}");
     assert!(shows(
         &app,
         "已重新加载最新数据，您填写的内容已保留，请核对后再次提交"
@@ -953,7 +1245,7 @@ fn a_conflict_keeps_what_was_typed_and_says_why() {
         shows(&app, "李建国华"),
         "typed name still kept after the reload"
     );
-    assert!(shows(&app, "该记录已被他人修改"));
+    assert!(shows(&app, &changed));
 
     let request = customers_of(&app)
         .dialog()
@@ -1157,7 +1449,7 @@ fn a_session_ended_during_a_search_returns_to_login() {
 
 /// Renders the archive screens to PNG files for people to look at (not a
 /// check): `cargo test -p gascis --test archive_ui -- --ignored`, then see
-/// the paths printed. With GASCIS_DOCS_SCREENSHOTS=<dir> the three
+/// the paths printed. With GASCIS_DOCS_SCREENSHOTS=<dir> the four
 /// documentation screenshots are copied there too, at the simulator's 2×
 /// scale; docs/screenshots holds them halved to the window's 1200×780
 /// (`convert f.png -filter Lanczos -resize 50% f.png`), with
@@ -1299,7 +1591,7 @@ fn render_screenshots() {
             ))),
             archive(customers::Message::SubmitDialog),
             archive(customers::Message::AccountChanged(Err(
-                ApiError::StaleVersion,
+                ApiError::StaleVersion(CONFLICT.into()),
             ))),
         ],
     );
@@ -1407,4 +1699,90 @@ fn render_screenshots() {
         ))],
     );
     save(&english, "archive-open-english", None);
+
+    // Another account for a customer on record: the lookup's hits, then
+    // the form with the choice made.
+    let (_lookup_runtime, mut app) = archive_app(vec![Role::BackOffice]);
+    let holder = |message| {
+        archive(customers::Message::OpenForm(open_account::Message::Holder(
+            message,
+        )))
+    };
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::StartOpenAccount),
+            holder(picker::Message::Kind(picker::HolderKind::Existing)),
+            holder(picker::Message::Query("阳光花园".into())),
+            holder(picker::Message::Search),
+            holder(picker::Message::Searched {
+                query: "阳光花园".into(),
+                result: Ok(sunshine_garden()),
+            }),
+            holder(picker::Message::Move(1)),
+        ],
+    );
+    save(&app, "archive-open-lookup", None);
+    feed(
+        &mut app,
+        [
+            holder(picker::Message::Choose(1)),
+            form(open_account::Message::Premise(P::District(
+                "浦东新区".into(),
+            ))),
+            form(open_account::Message::Premise(P::Community(
+                "阳光花园".into(),
+            ))),
+            form(open_account::Message::Premise(P::Building("12".into()))),
+            form(open_account::Message::Premise(P::Unit("2".into()))),
+            form(open_account::Message::Premise(P::Room("402".into()))),
+            form(open_account::Message::Meter(M::MeterNo(
+                "JK2026000902".into(),
+            ))),
+            form(open_account::Message::Meter(M::MeterType(
+                pb::MeterType::Mechanical,
+            ))),
+            form(open_account::Message::Meter(M::Size("G2.5"))),
+            form(open_account::Message::Meter(M::InitialReading("0".into()))),
+            form(open_account::Message::HouseholdSize("2".into())),
+        ],
+    );
+    save(
+        &app,
+        "archive-open-existing",
+        Some("archive-open-existing.png"),
+    );
+
+    // A transfer to the holder himself, refused before it is sent.
+    let mut holder_hit = sunshine_garden().results.swap_remove(1);
+    holder_hit.customer_id = 9;
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::CancelOpenAccount),
+            archive(customers::Message::OpenAccount(42)),
+            archive(customers::Message::AccountLoaded(Ok(li_jianguo()))),
+            archive(customers::Message::ShowDialog(dialog::Kind::Transfer)),
+            archive(customers::Message::Dialog(dialog::Message::FinalReading(
+                "4521.3".into(),
+            ))),
+            archive(customers::Message::Dialog(dialog::Message::Reason(
+                "家庭内部过户".into(),
+            ))),
+            dialog_holder(picker::Message::Kind(picker::HolderKind::Existing)),
+            dialog_holder(picker::Message::Query("李建国".into())),
+            dialog_holder(picker::Message::Search),
+            dialog_holder(picker::Message::Searched {
+                query: "李建国".into(),
+                result: Ok(pb::SearchAccountsResponse {
+                    results: vec![holder_hit],
+                    next_page_token: String::new(),
+                    searched_as: pb::SearchKind::Name as i32,
+                }),
+            }),
+        ],
+    );
+    save(&app, "archive-transfer-lookup", None);
+    feed(&mut app, [dialog_holder(picker::Message::Choose(0))]);
+    save(&app, "archive-transfer-current-holder", None);
 }

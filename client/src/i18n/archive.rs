@@ -178,6 +178,18 @@ pub enum Key {
     GeneratedWhenEmpty,
     TodayWhenEmpty,
     IdempotencyKey,
+    // Choosing the customer
+    HolderNew,
+    HolderExisting,
+    FindExistingCustomer,
+    FindCustomerPlaceholder,
+    FindCustomer,
+    FindCustomerIdle,
+    FindCustomerHint,
+    NoCustomerFound,
+    ChosenCustomer,
+    ChangeCustomer,
+    HolderNow,
 }
 
 impl Text for Key {
@@ -394,6 +406,26 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::GeneratedWhenEmpty => ("留空自动生成", "Generated when empty"),
         Key::TodayWhenEmpty => ("留空为今天", "Today when empty"),
         Key::IdempotencyKey => ("提交编号", "Submission key"),
+        Key::HolderNew => ("新客户", "New customer"),
+        Key::HolderExisting => ("已有客户", "Existing customer"),
+        Key::FindExistingCustomer => ("查找已有客户", "Find the customer"),
+        Key::FindCustomerPlaceholder => (
+            "户名、户号、电话或证件号，按 Enter 查找",
+            "Name, account no., phone or ID no., then Enter",
+        ),
+        Key::FindCustomer => ("查找", "Find"),
+        Key::FindCustomerIdle => (
+            "找到该客户名下的任一账户，其户主即为所选客户",
+            "Find any account of the customer: its holder is the customer chosen",
+        ),
+        Key::FindCustomerHint => (
+            "↑↓ 选择  ·  Enter 或单击选定",
+            "↑↓ move  ·  Enter or a click chooses",
+        ),
+        Key::NoCustomerFound => ("未找到匹配的客户", "No matching customer"),
+        Key::ChosenCustomer => ("所选客户", "Chosen customer"),
+        Key::ChangeCustomer => ("更换", "Change"),
+        Key::HolderNow => ("现户主", "current holder"),
     }
 }
 
@@ -570,6 +602,14 @@ pub fn results_summary(
     }
 }
 
+/// "已选择：王芳（户号 3101000123）".
+pub fn chosen_customer(language: Language, name: &str, account_no: &str) -> String {
+    match language {
+        Language::SimplifiedChinese => format!("已选择：{name}（户号 {account_no}）"),
+        Language::English => format!("Chosen: {name} (account {account_no})"),
+    }
+}
+
 /// "还有 3 处需要修改".
 pub fn fields_to_fix(language: Language, count: usize) -> String {
     match language {
@@ -606,6 +646,14 @@ pub fn field_error(language: Language, error: &FieldError) -> String {
         (FieldError::NothingChanged, En) => "Nothing was changed".to_owned(),
         (FieldError::NotConfirmed, Zh) => "请勾选确认".to_owned(),
         (FieldError::NotConfirmed, En) => "Tick to confirm".to_owned(),
+        (FieldError::NoCustomerChosen, Zh) => "请查找并选定一位已有客户".to_owned(),
+        (FieldError::NoCustomerChosen, En) => "Find and choose the customer".to_owned(),
+        (FieldError::CurrentHolder, Zh) => {
+            "所选客户就是本账户的现户主，不能过户给本人；请选择其他客户".to_owned()
+        }
+        (FieldError::CurrentHolder, En) => {
+            "This customer already holds the account: choose the new holder".to_owned()
+        }
         (FieldError::Server(message), _) => message.clone(),
     }
 }
@@ -832,6 +880,17 @@ mod tests {
             Submitting,
             OpenAccount,
             SubmitOpenAccount,
+            HolderNew,
+            HolderExisting,
+            FindExistingCustomer,
+            FindCustomerPlaceholder,
+            FindCustomer,
+            FindCustomerIdle,
+            FindCustomerHint,
+            NoCustomerFound,
+            ChosenCustomer,
+            ChangeCustomer,
+            HolderNow,
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod detail;
 pub mod dialog;
 pub mod form;
 pub mod open_account;
+pub mod picker;
 pub mod search;
 
 use gascis_common::Role;
@@ -144,9 +145,13 @@ impl Customers {
     pub fn focus(&self) -> Task<Message> {
         match self.page {
             Page::Search => focus(search::SEARCH_INPUT),
-            Page::OpenAccount => {
-                focus(form::input_id(open_account::ID_PREFIX, "new_customer.name"))
-            }
+            Page::OpenAccount => match &self.open_form {
+                Some(open) => focus(form::input_id(
+                    open_account::ID_PREFIX,
+                    open.form.holder.first_input(),
+                )),
+                None => Task::none(),
+            },
             Page::Detail => match &self.dialog {
                 Some(dialog) => focus(dialog.first_input()),
                 None => Task::none(),
@@ -310,12 +315,26 @@ impl Customers {
                 return Action::Run(self.focus());
             }
             Message::OpenForm(message) => {
-                if let Some(open) = &mut self.open_form
-                    && !open.submitting
+                if let open_account::Message::Holder(picker::Message::Searched {
+                    result: Err(ApiError::SessionExpired),
+                    ..
+                }) = &message
                 {
-                    open.server_errors.remove(&message.path());
-                    open.form.update(message);
+                    return Action::SessionExpired;
                 }
+                let Some(open) = &mut self.open_form else {
+                    return Action::None;
+                };
+                // Edits wait while the form is sent; a lookup's answer
+                // does not.
+                if message.is_edit() {
+                    if open.submitting {
+                        return Action::None;
+                    }
+                    open.server_errors.remove(&message.path());
+                }
+                let action = open.form.update(message);
+                return self.picker_action(action, open_account::ID_PREFIX, open_holder);
             }
             Message::SubmitOpenAccount => return self.submit_open_account(),
             Message::CancelOpenAccount => {
@@ -350,11 +369,21 @@ impl Customers {
                 return Action::Run(focus(first));
             }
             Message::Dialog(message) => {
-                if let Some(dialog) = &mut self.dialog
-                    && !dialog.submitting
+                if let dialog::Message::Holder(picker::Message::Searched {
+                    result: Err(ApiError::SessionExpired),
+                    ..
+                }) = &message
                 {
-                    dialog.update(message);
+                    return Action::SessionExpired;
                 }
+                let Some(dialog) = &mut self.dialog else {
+                    return Action::None;
+                };
+                if dialog.submitting && message.is_edit() {
+                    return Action::None;
+                }
+                let action = dialog.update(message);
+                return self.picker_action(action, dialog::ID_PREFIX, dialog_holder);
             }
             Message::SubmitDialog => return self.submit_dialog(),
             Message::CancelDialog => {
@@ -393,6 +422,33 @@ impl Customers {
             Message::FocusNext => return Action::Run(iced::widget::operation::focus_next()),
         }
         Action::None
+    }
+
+    /// Runs what a customer picker asked for: its lookup, or a move of the
+    /// cursor into the form with `id_prefix`. `wrap` makes the area's
+    /// message of the picker's.
+    fn picker_action(
+        &self,
+        action: picker::Action,
+        id_prefix: &str,
+        wrap: fn(picker::Message) -> Message,
+    ) -> Action {
+        match action {
+            picker::Action::None => Action::None,
+            picker::Action::Focus(path) => Action::Run(focus(form::input_id(id_prefix, path))),
+            picker::Action::Search(request) => {
+                let query = request.query.clone();
+                Action::Run(Task::perform(
+                    archive::search_accounts(self.session.clone(), request),
+                    move |result| {
+                        wrap(picker::Message::Searched {
+                            query: query.clone(),
+                            result,
+                        })
+                    },
+                ))
+            }
+        }
     }
 
     fn run_search(&mut self, request: Option<pb::SearchAccountsRequest>) -> Action {
@@ -624,9 +680,9 @@ impl Customers {
                 self.load_changes_if_needed()
             }
             Err(ApiError::SessionExpired) => Action::SessionExpired,
-            Err(ApiError::StaleVersion) => {
-                // Reload, keep what was typed, and say why.
-                dialog.problem = Some(ApiError::StaleVersion);
+            Err(ApiError::StaleVersion(message)) => {
+                // Reload, keep what was typed, and say why (and who).
+                dialog.problem = Some(ApiError::StaleVersion(message));
                 detail.loading = true;
                 let account_id = detail.account_id;
                 self.load_account(account_id)
@@ -710,8 +766,28 @@ impl Customers {
         };
 
         let (current, dialog_open) = (self.page, self.dialog.is_some());
+        // ↑/↓ move through the hits of a customer lookup while it has some.
+        let lookup: Option<fn(picker::Message) -> Message> = match (&self.dialog, &self.open_form) {
+            (Some(dialog), _) => dialog
+                .picker()
+                .filter(|picker| picker.takes_arrows() && dialog.approval.is_none())
+                .map(|_| dialog_holder as fn(picker::Message) -> Message),
+            (None, Some(open))
+                if self.page == Page::OpenAccount && open.form.holder.takes_arrows() =>
+            {
+                Some(open_holder)
+            }
+            _ => None,
+        };
         widget::on_unhandled_key(page, move |key, _modifiers| {
             use keyboard::Key::Named;
+            if let Some(wrap) = lookup {
+                match key {
+                    Named(key::Named::ArrowDown) => return Some(wrap(picker::Message::Move(1))),
+                    Named(key::Named::ArrowUp) => return Some(wrap(picker::Message::Move(-1))),
+                    _ => {}
+                }
+            }
             match (current, dialog_open, key) {
                 (_, true, Named(key::Named::Escape)) => Some(Message::CancelDialog),
                 // Enter that no field took submits the dialog (its checks
@@ -729,6 +805,14 @@ impl Customers {
             }
         })
     }
+}
+
+fn open_holder(message: picker::Message) -> Message {
+    Message::OpenForm(open_account::Message::Holder(message))
+}
+
+fn dialog_holder(message: picker::Message) -> Message {
+    Message::Dialog(dialog::Message::Holder(message))
 }
 
 /// The green note after a dialog's call succeeded.

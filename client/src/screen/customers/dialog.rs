@@ -15,6 +15,7 @@ use super::form::{
     self, CustomerForm, CustomerMessage, FieldError, FieldErrors, FormContext, KeptPii, MeterForm,
     MeterMessage, PremiseForm, PremiseMessage, field_row, labelled, section, text_field,
 };
+use super::picker::{self, CustomerPicker};
 use crate::api::ApiError;
 use crate::i18n::archive::{self, Key};
 use crate::i18n::{self, Language, tr};
@@ -50,6 +51,8 @@ pub enum Kind {
 pub enum Fields {
     Transfer {
         final_reading: String,
+        /// 新客户 (`new_customer`) or 已有客户 as the new holder.
+        holder: CustomerPicker,
         new_customer: CustomerForm,
         carry_arrears: bool,
         transferred_on: String,
@@ -158,10 +161,22 @@ pub enum Message {
     LowIncome(bool),
     RemovePhone2(bool),
     Customer(CustomerMessage),
+    /// The choice of the new holder of a transfer.
+    Holder(picker::Message),
     Premise(PremiseMessage),
     Meter(MeterMessage),
     ApprovalUsername(String),
     ApprovalPassword(Secret),
+}
+
+impl Message {
+    /// Whether the user did it (not a lookup's answer).
+    pub fn is_edit(&self) -> bool {
+        match self {
+            Message::Holder(message) => message.is_edit(),
+            _ => true,
+        }
+    }
 }
 
 /// A dialog's request, ready for the api.
@@ -190,6 +205,7 @@ impl Dialog {
         let fields = match kind {
             Kind::Transfer => Fields::Transfer {
                 final_reading: String::new(),
+                holder: CustomerPicker::default(),
                 new_customer: CustomerForm::default(),
                 carry_arrears: false,
                 transferred_on: String::new(),
@@ -313,6 +329,8 @@ impl Dialog {
             (Message::Customer(message), Fields::Transfer { .. }) => {
                 form::path("new_customer", message.field())
             }
+            (Message::Holder(message), _) if message.is_edit() => picker::FIELD.to_owned(),
+            (Message::Holder(_), _) => return None,
             (Message::Customer(message), _) => form::path("changes", message.field()),
             (Message::Premise(message), _) => form::path("changes", message.field()),
             (Message::Meter(message), _) => form::path("new_meter", message.field()),
@@ -321,13 +339,18 @@ impl Dialog {
         Some(path)
     }
 
-    pub fn update(&mut self, message: Message) {
+    /// Edits the dialog; a lookup of an existing customer is asked for in
+    /// the action.
+    pub fn update(&mut self, message: Message) -> picker::Action {
         if let Some(path) = self.path_of(&message) {
             self.server_errors.remove(&path);
             // A change is something to submit again.
             self.server_errors.remove("changes");
         }
         match (message, &mut self.fields) {
+            (Message::Holder(message), Fields::Transfer { holder, .. }) => {
+                return holder.update(message);
+            }
             (Message::Reason(value), _) => self.reason = value,
             (
                 Message::FinalReading(value),
@@ -416,6 +439,15 @@ impl Dialog {
             // A message of another dialog, left over from one just closed.
             _ => {}
         }
+        picker::Action::None
+    }
+
+    /// The new-holder choice of a transfer dialog.
+    pub fn picker(&self) -> Option<&CustomerPicker> {
+        match &self.fields {
+            Fields::Transfer { holder, .. } => Some(holder),
+            _ => None,
+        }
     }
 
     /// The request to send for the account in `detail`, or what blocks it.
@@ -428,21 +460,32 @@ impl Dialog {
         let request = match &self.fields {
             Fields::Transfer {
                 final_reading,
+                holder,
                 new_customer,
                 carry_arrears,
                 transferred_on,
-            } => Request::Transfer(pb::TransferAccountRequest {
-                account_id,
-                expected_version,
-                final_reading: errors.check("final_reading".into(), form::reading(final_reading)),
-                existing_customer_id: 0,
-                new_customer: Some(new_customer.to_new_input("new_customer", &mut errors)),
-                carry_arrears: *carry_arrears,
-                approval: None,
-                transferred_on: errors
-                    .check("transferred_on".into(), form::optional_date(transferred_on)),
-                reason,
-            }),
+            } => {
+                let final_reading =
+                    errors.check("final_reading".into(), form::reading(final_reading));
+                // The server refuses the holder as their own successor too
+                // (naming `existing_customer_id`); saying it before the
+                // submit spares a round trip and an approval.
+                let current_holder = detail.customer.as_ref().map(|customer| customer.id);
+                let (existing_customer_id, new_customer) =
+                    holder.customer_of(new_customer, "new_customer", current_holder, &mut errors);
+                Request::Transfer(pb::TransferAccountRequest {
+                    account_id,
+                    expected_version,
+                    final_reading,
+                    existing_customer_id,
+                    new_customer,
+                    carry_arrears: *carry_arrears,
+                    approval: None,
+                    transferred_on: errors
+                        .check("transferred_on".into(), form::optional_date(transferred_on)),
+                    reason,
+                })
+            }
             Fields::Close {
                 final_reading,
                 closed_on,
@@ -762,11 +805,21 @@ impl Dialog {
         let body: Element<'a, M> = match &self.fields {
             Fields::Transfer {
                 final_reading,
+                holder,
                 new_customer,
                 carry_arrears,
                 transferred_on,
             } => {
                 let arrears = archive::money(&account.arrears);
+                let new_holder: Element<'a, M> = if holder.uses_existing() {
+                    holder
+                        .view(&context, Some(customer.id))
+                        .map(move |message| map(Message::Holder(message)))
+                } else {
+                    new_customer
+                        .view(&context, "new_customer", None)
+                        .map(move |message| map(Message::Customer(message)))
+                };
                 column![
                     field_row(vec![
                         (
@@ -817,9 +870,10 @@ impl Dialog {
                         ),
                     ]),
                     section(language, Key::NewHolder),
-                    new_customer
-                        .view(&context, "new_customer", None)
-                        .map(move |message| map(Message::Customer(message))),
+                    holder
+                        .kind_view(language)
+                        .map(move |message| map(Message::Holder(message))),
+                    new_holder,
                     reason_field,
                 ]
                 .spacing(8)
@@ -1484,5 +1538,79 @@ mod tests {
                 .as_deref(),
             Some("李强")
         );
+    }
+
+    /// A transfer dialog with 已有客户 chosen and a lookup of "阳光花园"
+    /// answered: 王芳 (customer 9, the holder of the account) and 李强 (15).
+    fn transfer_to_existing(detail: &pb::AccountDetail) -> Dialog {
+        let mut dialog = Dialog::new(Kind::Transfer, detail);
+        for message in [
+            Message::FinalReading("2045.120".into()),
+            Message::Reason("房屋买卖".into()),
+            Message::Holder(picker::Message::Kind(picker::HolderKind::Existing)),
+            Message::Holder(picker::Message::Query("阳光花园".into())),
+        ] {
+            let _ = dialog.update(message);
+        }
+        let picker::Action::Search(request) =
+            dialog.update(Message::Holder(picker::Message::Search))
+        else {
+            panic!("the lookup is asked for");
+        };
+        let hit =
+            |account_id: i64, account_no: &str, name: &str, customer_id: i64| pb::AccountSummary {
+                account_id,
+                account_no: account_no.into(),
+                customer_name: name.into(),
+                customer_id,
+                ..pb::AccountSummary::default()
+            };
+        let _ = dialog.update(Message::Holder(picker::Message::Searched {
+            query: request.query,
+            result: Ok(pb::SearchAccountsResponse {
+                results: vec![
+                    hit(41, "3101000123", "王芳", 9),
+                    hit(57, "3101000187", "李强", 15),
+                ],
+                ..pb::SearchAccountsResponse::default()
+            }),
+        }));
+        dialog
+    }
+
+    #[test]
+    fn transfer_to_an_existing_customer_sends_only_the_id() {
+        let detail = detail();
+        let mut dialog = transfer_to_existing(&detail);
+        assert_eq!(
+            dialog.validation(&detail).paths().collect::<Vec<_>>(),
+            [picker::FIELD],
+            "the hidden new-holder fields are not required"
+        );
+        let _ = dialog.update(Message::Holder(picker::Message::Choose(1)));
+        let Ok(Request::Transfer(request)) = dialog.to_request(&detail) else {
+            panic!("expected a transfer: {:?}", dialog.validation(&detail));
+        };
+        assert_eq!(request.existing_customer_id, 15);
+        assert_eq!(request.new_customer, None);
+        assert_eq!(request.final_reading, "2045.120");
+        assert_eq!(request.expected_version, 7);
+    }
+
+    #[test]
+    fn transfer_refuses_the_current_holder() {
+        let detail = detail();
+        let mut dialog = transfer_to_existing(&detail);
+        let _ = dialog.update(Message::Holder(picker::Message::Choose(0)));
+        let errors = dialog.to_request(&detail).err().unwrap_or_default();
+        assert_eq!(errors.get(picker::FIELD), Some(&FieldError::CurrentHolder));
+
+        // A server complaint about the choice goes when another is made.
+        dialog.server_errors.insert(
+            picker::FIELD,
+            FieldError::Server("is already the holder of this account".into()),
+        );
+        let _ = dialog.update(Message::Holder(picker::Message::ChangeChoice));
+        assert!(dialog.server_errors.get(picker::FIELD).is_none());
     }
 }

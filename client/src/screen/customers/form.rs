@@ -56,6 +56,10 @@ pub enum FieldError {
     NothingChanged,
     /// The check box confirming the action is not ticked.
     NotConfirmed,
+    /// 已有客户 is chosen but no customer was picked from the lookup.
+    NoCustomerChosen,
+    /// The customer picked as the new holder already holds the account.
+    CurrentHolder,
     /// What the server said about the field, in its words.
     Server(String),
 }
@@ -368,7 +372,10 @@ impl FormContext<'_> {
 fn is_quiet_until_submit(error: &FieldError) -> bool {
     matches!(
         error,
-        FieldError::Required | FieldError::NothingChanged | FieldError::NotConfirmed
+        FieldError::Required
+            | FieldError::NothingChanged
+            | FieldError::NotConfirmed
+            | FieldError::NoCustomerChosen
     )
 }
 

@@ -11,6 +11,7 @@ use super::form::{
     MeterMessage, PremiseForm, PremiseMessage, choice_field, choices, field_row, labelled, section,
     text_field,
 };
+use super::picker::{self, CustomerPicker};
 use crate::i18n::archive::{self, Key};
 use crate::i18n::tr;
 use crate::theme;
@@ -21,6 +22,8 @@ pub const ID_PREFIX: &str = "open";
 /// The form as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenAccountForm {
+    /// 新客户 (the `customer` fields) or 已有客户 (looked up).
+    pub holder: CustomerPicker,
     pub customer: CustomerForm,
     pub premise: PremiseForm,
     pub meter: MeterForm,
@@ -36,6 +39,7 @@ pub struct OpenAccountForm {
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    Holder(picker::Message),
     Customer(CustomerMessage),
     Premise(PremiseMessage),
     Meter(MeterMessage),
@@ -51,6 +55,7 @@ impl Message {
     /// The proto path of the field the message edits.
     pub fn path(&self) -> String {
         match self {
+            Message::Holder(_) => picker::FIELD.to_owned(),
             Message::Customer(message) => form::path("new_customer", message.field()),
             Message::Premise(message) => form::path("premise", message.field()),
             Message::Meter(message) => form::path("meter", message.field()),
@@ -62,12 +67,21 @@ impl Message {
             Message::OpenedOn(_) => "opened_on".to_owned(),
         }
     }
+
+    /// Whether the user did it (not a lookup's answer).
+    pub fn is_edit(&self) -> bool {
+        match self {
+            Message::Holder(message) => message.is_edit(),
+            _ => true,
+        }
+    }
 }
 
 impl OpenAccountForm {
     /// An empty form with its own idempotency key.
     pub fn new(idempotency_key: String) -> Self {
         OpenAccountForm {
+            holder: CustomerPicker::default(),
             customer: CustomerForm::default(),
             premise: PremiseForm::default(),
             meter: MeterForm::default(),
@@ -81,12 +95,21 @@ impl OpenAccountForm {
         }
     }
 
+    /// Household size and 低保 follow the customer's type: of the chosen
+    /// customer, or of the new one. Until one is chosen the household
+    /// fields stay, as most accounts are households.
     fn is_residential(&self) -> bool {
-        self.customer.customer_type == pb::CustomerType::Residential
+        match (self.holder.uses_existing(), &self.holder.chosen) {
+            (true, None) => true,
+            _ => self.holder.customer_type(&self.customer) == pb::CustomerType::Residential,
+        }
     }
 
-    pub fn update(&mut self, message: Message) {
+    /// Edits the form; a lookup of an existing customer is asked for in the
+    /// action.
+    pub fn update(&mut self, message: Message) -> picker::Action {
         match message {
+            Message::Holder(message) => return self.holder.update(message),
             Message::Customer(message) => self.customer.update(message),
             Message::Premise(message) => self.premise.update(message),
             Message::Meter(message) => self.meter.update(message),
@@ -97,12 +120,15 @@ impl OpenAccountForm {
             Message::LowIncome(value) => self.low_income = value,
             Message::OpenedOn(value) => self.opened_on = value,
         }
+        picker::Action::None
     }
 
     /// The request to send, or every problem that blocks it.
     pub fn to_request(&self) -> Result<pb::OpenAccountRequest, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let new_customer = self.customer.to_new_input("new_customer", &mut errors);
+        let (existing_customer_id, new_customer) =
+            self.holder
+                .customer_of(&self.customer, "new_customer", None, &mut errors);
         let premise = self.premise.to_new_input("premise", &mut errors);
         let meter = self.meter.to_input("meter", &mut errors);
 
@@ -139,8 +165,8 @@ impl OpenAccountForm {
         let opened_on = errors.check("opened_on".into(), form::optional_date(&self.opened_on));
 
         errors.into_result(pb::OpenAccountRequest {
-            existing_customer_id: 0,
-            new_customer: Some(new_customer),
+            existing_customer_id,
+            new_customer,
             premise: Some(premise),
             meter: Some(meter),
             contract: Some(contract),
@@ -240,11 +266,18 @@ impl OpenAccountForm {
             ),
         ]);
 
-        column![
-            section(language, Key::SectionCustomer),
+        let customer: Element<'a, Message> = if self.holder.uses_existing() {
+            self.holder.view(context, None).map(Message::Holder)
+        } else {
             self.customer
                 .view(context, "new_customer", None)
-                .map(Message::Customer),
+                .map(Message::Customer)
+        };
+
+        column![
+            section(language, Key::SectionCustomer),
+            self.holder.kind_view(language).map(Message::Holder),
+            customer,
             section(language, Key::SectionPremise),
             self.premise.view(context, "premise").map(Message::Premise),
             section(language, Key::SectionMeter),
@@ -383,6 +416,96 @@ mod tests {
         form.update(Message::LowIncome(true));
         let request = form.to_request().unwrap_or_default();
         assert_eq!((request.household_size, request.low_income), (0, false));
+    }
+
+    /// The form filled for another account of a customer on record: the
+    /// premise, meter and household only, then 王芳 chosen from a lookup.
+    fn for_existing_customer(customer_type: pb::CustomerType) -> OpenAccountForm {
+        let mut form = OpenAccountForm::new("open-test-key".into());
+        for message in [
+            Message::Premise(PremiseMessage::District("浦东新区".into())),
+            Message::Premise(PremiseMessage::Community("阳光花园".into())),
+            Message::Premise(PremiseMessage::Building("14".into())),
+            Message::Meter(MeterMessage::MeterNo("JK2025000999".into())),
+            Message::Meter(MeterMessage::MeterType(pb::MeterType::Mechanical)),
+            Message::Meter(MeterMessage::Size("G4")),
+            Message::Meter(MeterMessage::InitialReading("0".into())),
+            Message::HouseholdSize("2".into()),
+            Message::Holder(picker::Message::Kind(picker::HolderKind::Existing)),
+            Message::Holder(picker::Message::Query("王芳".into())),
+        ] {
+            let _ = form.update(message);
+        }
+        let picker::Action::Search(request) = form.update(Message::Holder(picker::Message::Search))
+        else {
+            panic!("the lookup is asked for");
+        };
+        let _ = form.update(Message::Holder(picker::Message::Searched {
+            query: request.query,
+            result: Ok(pb::SearchAccountsResponse {
+                results: vec![pb::AccountSummary {
+                    account_id: 41,
+                    account_no: "3101000123".into(),
+                    customer_name: "王芳".into(),
+                    customer_type: customer_type as i32,
+                    customer_id: 9,
+                    ..pb::AccountSummary::default()
+                }],
+                ..pb::SearchAccountsResponse::default()
+            }),
+        }));
+        form
+    }
+
+    #[test]
+    fn an_existing_customer_needs_no_customer_fields() {
+        let mut form = for_existing_customer(pb::CustomerType::Residential);
+        let errors = form.validation();
+        assert_eq!(
+            errors.paths().collect::<Vec<_>>(),
+            [picker::FIELD],
+            "only the choice is missing, not the hidden new-customer fields"
+        );
+        assert_eq!(
+            errors.get(picker::FIELD),
+            Some(&FieldError::NoCustomerChosen)
+        );
+
+        let _ = form.update(Message::Holder(picker::Message::Choose(0)));
+        let request = form.to_request();
+        assert!(request.is_ok(), "{request:?}");
+        let request = request.unwrap_or_default();
+        assert_eq!(request.existing_customer_id, 9);
+        assert_eq!(request.new_customer, None);
+        assert_eq!(request.household_size, 2);
+        assert_eq!(request.idempotency_key, "open-test-key");
+
+        // Typed new-customer fields are kept but not sent.
+        let _ = form.update(Message::Customer(CustomerMessage::Name("赵明".into())));
+        assert_eq!(
+            form.to_request().map(|request| request.new_customer),
+            Ok(None)
+        );
+
+        // Back to 新客户: its fields count again.
+        let _ = form.update(Message::Holder(picker::Message::Kind(
+            picker::HolderKind::New,
+        )));
+        let errors = form.validation();
+        assert!(errors.get("new_customer.id_number").is_some(), "{errors:?}");
+        assert!(errors.get(picker::FIELD).is_none());
+    }
+
+    #[test]
+    fn a_business_on_record_has_no_household() {
+        let mut form = for_existing_customer(pb::CustomerType::Commercial);
+        let _ = form.update(Message::Holder(picker::Message::Choose(0)));
+        let _ = form.update(Message::HouseholdSize(String::new()));
+        let request = form.to_request().unwrap_or_default();
+        assert_eq!(
+            (request.existing_customer_id, request.household_size),
+            (9, 0)
+        );
     }
 
     #[test]

@@ -1,0 +1,129 @@
+//! Benchmark: importing a 1M-row legacy ledger, beside two baselines run
+//! on the same file in the same script:
+//!   (a) a bare calamine parse of the sheet,
+//!   (b) COPY of the same rows (already cleaned) into the staging table,
+//!   (c) the gascis import (parse, clean, validate, COPY, merge).
+//! Each runs in its own child process so its peak memory (VmHWM) is its own.
+//!
+//!     cargo run --release -p gascis-testkit --example import_bench [-- ROWS]
+
+use std::{path::Path, process::Command, time::Instant};
+
+use gascis_server::{
+    archive::Actor,
+    import::{self, FileImport, Policy, source},
+    pii::PiiKeys,
+};
+use gascis_testkit::{
+    TestDb,
+    ledger_fixtures::{self, LedgerSpec},
+};
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Runs one mode in this process and prints "rows seconds peak_mb".
+fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let rows = match mode {
+        "parse" => {
+            use calamine::Reader;
+            let mut workbook = calamine::open_workbook_auto(file)?;
+            let name = workbook.sheet_names().first().cloned().unwrap_or_default();
+            let range = workbook.worksheet_range(&name)?;
+            range
+                .rows()
+                .filter(|r| r.iter().any(|c| *c != calamine::Data::Empty))
+                .count()
+        }
+        "copy" | "import" => {
+            let keys = PiiKeys::generate();
+            let mut connection = gascis_server::db::connect(url)?;
+            if mode == "copy" {
+                // The rows already parsed and cleaned: only the COPY is timed.
+                let sheet = source::read_sheet(file, None, &source::Limits::default())?;
+                let prepared = import::accounts::prepare(&sheet, None, gascis_server::archive::today(), None)?;
+                drop(sheet);
+                let started = Instant::now();
+                let copied = import::accounts::copy_only(&mut connection, &keys, &prepared)?;
+                println!("{copied} {:.3} {:.1}", started.elapsed().as_secs_f64(), peak_rss_mb());
+                return Ok(());
+            }
+            let (report, _) = import::import_accounts_file(
+                &mut connection,
+                &keys,
+                &Actor { user_id: None, username: "bench".to_owned() },
+                &FileImport {
+                    path: file,
+                    sheet: None,
+                    mapping: None,
+                    policy: Policy::Update,
+                    dry_run: false,
+                    partial: true,
+                    limits: source::Limits::default(),
+                    error_file: None,
+                    progress: None,
+                    cancel: None,
+                },
+            )?;
+            report.certificate.counts.read as usize
+        }
+        other => anyhow::bail!("unknown mode {other}"),
+    };
+    println!("{rows} {:.3} {:.1}", started.elapsed().as_secs_f64(), peak_rss_mb());
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--child") {
+        return child(&args[2], Path::new(&args[3]), &args[4]);
+    }
+    let rows: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let work = tempfile::tempdir()?;
+    let file = work.path().join("ledger.xlsx");
+    let started = Instant::now();
+    let expected = ledger_fixtures::messy_accounts_ledger(&file, &LedgerSpec::benchmark(rows))?;
+    let size_mb = std::fs::metadata(&file)?.len() as f64 / 1024.0 / 1024.0;
+    println!(
+        "ledger: {} rows ({} valid) × {} columns, {size_mb:.1} MB, generated in {:.0} s",
+        expected.rows,
+        expected.valid,
+        expected.width,
+        started.elapsed().as_secs_f64()
+    );
+    let mut results = Vec::new();
+    for mode in ["parse", "copy", "import"] {
+        // A fresh database for each, so no run sees another's rows.
+        let db = TestDb::new()?;
+        let output = Command::new(std::env::current_exe()?)
+            .args(["--child", mode, &file.display().to_string(), &db.app_url])
+            .output()?;
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        anyhow::ensure!(output.status.success(), "{mode}: {}", String::from_utf8_lossy(&output.stderr));
+        let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+        let (count, seconds, peak) = (fields[0], fields[1], fields[2]);
+        println!("({}) {mode:<7} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
+            match mode { "parse" => 'a', "copy" => 'b', _ => 'c' }, count / seconds);
+        results.push((count / seconds, peak));
+    }
+    let (parse_speed, parse_peak) = results[0];
+    let (copy_speed, _) = results[1];
+    let (import_speed, import_peak) = results[2];
+    println!(
+        "c / min(a, b) = {:.2} (goal ≥ 0.6); peak c / peak a = {:.2} (goal ≤ 1.5)",
+        import_speed / parse_speed.min(copy_speed),
+        import_peak / parse_peak
+    );
+    Ok(())
+}
