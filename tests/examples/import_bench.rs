@@ -52,17 +52,25 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
             if mode == "copy" {
                 // The rows already parsed and cleaned: only the COPY is timed.
                 let sheet = source::read_sheet(file, None, &source::Limits::default())?;
-                let prepared = import::accounts::prepare(&sheet, None, gascis_server::archive::today(), None)?;
+                let prepared =
+                    import::accounts::prepare(&sheet, None, gascis_server::archive::today(), None)?;
                 drop(sheet);
                 let started = Instant::now();
                 let copied = import::accounts::copy_only(&mut connection, &keys, &prepared)?;
-                println!("{copied} {:.3} {:.1}", started.elapsed().as_secs_f64(), peak_rss_mb());
+                println!(
+                    "{copied} {:.3} {:.1}",
+                    started.elapsed().as_secs_f64(),
+                    peak_rss_mb()
+                );
                 return Ok(());
             }
             let (report, _) = import::import_accounts_file(
                 &mut connection,
                 &keys,
-                &Actor { user_id: None, username: "bench".to_owned() },
+                &Actor {
+                    user_id: None,
+                    username: "bench".to_owned(),
+                },
                 &FileImport {
                     path: file,
                     sheet: None,
@@ -80,7 +88,11 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
         }
         other => anyhow::bail!("unknown mode {other}"),
     };
-    println!("{rows} {:.3} {:.1}", started.elapsed().as_secs_f64(), peak_rss_mb());
+    println!(
+        "{rows} {:.3} {:.1}",
+        started.elapsed().as_secs_f64(),
+        peak_rss_mb()
+    );
     Ok(())
 }
 
@@ -89,7 +101,10 @@ fn main() -> anyhow::Result<()> {
     if args.get(1).map(String::as_str) == Some("--child") {
         return child(&args[2], Path::new(&args[3]), &args[4]);
     }
-    let rows: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = args
+        .get(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
     let work = tempfile::tempdir()?;
     let file = work.path().join("ledger.xlsx");
     let started = Instant::now();
@@ -110,11 +125,25 @@ fn main() -> anyhow::Result<()> {
             .args(["--child", mode, &file.display().to_string(), &db.app_url])
             .output()?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        anyhow::ensure!(output.status.success(), "{mode}: {}", String::from_utf8_lossy(&output.stderr));
-        let fields: Vec<f64> = text.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+        anyhow::ensure!(
+            output.status.success(),
+            "{mode}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let fields: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|f| f.parse().ok())
+            .collect();
         let (count, seconds, peak) = (fields[0], fields[1], fields[2]);
-        println!("({}) {mode:<7} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
-            match mode { "parse" => 'a', "copy" => 'b', _ => 'c' }, count / seconds);
+        println!(
+            "({}) {mode:<7} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
+            match mode {
+                "parse" => 'a',
+                "copy" => 'b',
+                _ => 'c',
+            },
+            count / seconds
+        );
         results.push((count / seconds, peak));
     }
     let (parse_speed, parse_peak) = results[0];

@@ -587,11 +587,18 @@ fn staging_row(import_id: i64, row: u32, values: &AccountValues, keys: &PiiKeys)
 
 /// COPY of already prepared rows into staging alone, rolled back: the
 /// baseline of the import benchmark.
-pub fn copy_only(connection: &mut PgConnection, keys: &PiiKeys, prepared: &Prepared) -> Result<usize, ImportError> {
+pub fn copy_only(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    prepared: &Prepared,
+) -> Result<usize, ImportError> {
     let outcome = connection.transaction::<usize, diesel::result::Error, _>(|connection| {
         let mut copied = 0;
         for chunk in prepared.valid.chunks(5000) {
-            let rows: Vec<StagingRow> = chunk.iter().map(|(row, values)| staging_row(0, *row, values, keys)).collect();
+            let rows: Vec<StagingRow> = chunk
+                .iter()
+                .map(|(row, values)| staging_row(0, *row, values, keys))
+                .collect();
             copied += diesel::copy_from(import_staging_accounts::table)
                 .from_insertable(rows)
                 .execute(connection)?;
