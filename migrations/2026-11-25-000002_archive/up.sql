@@ -205,25 +205,32 @@ CREATE TABLE ledger_lines (
 CREATE INDEX ledger_lines_transaction ON ledger_lines (transaction_id);
 CREATE INDEX ledger_lines_account_book ON ledger_lines (account_id, book) WHERE account_id IS NOT NULL;
 
-CREATE FUNCTION ledger_transaction_must_balance() RETURNS trigger
+-- Every INSERT into ledger_lines must leave each transaction it touches
+-- balanced: all lines of a transaction are written by one statement (as
+-- ledger.rs and the import merge do). One check per statement, over the
+-- statement's rows, keeps bulk imports fast.
+CREATE FUNCTION ledger_transactions_must_balance() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    total NUMERIC;
+    unbalanced BIGINT;
 BEGIN
-    SELECT coalesce(sum(amount), 0) INTO total
-    FROM ledger_lines WHERE transaction_id = NEW.transaction_id;
-    IF total <> 0 THEN
-        RAISE EXCEPTION 'ledger transaction % does not balance (sum %)', NEW.transaction_id, total
+    SELECT l.transaction_id INTO unbalanced
+    FROM ledger_lines l
+    WHERE l.transaction_id IN (SELECT DISTINCT transaction_id FROM new_lines)
+    GROUP BY l.transaction_id
+    HAVING sum(l.amount) <> 0
+    LIMIT 1;
+    IF unbalanced IS NOT NULL THEN
+        RAISE EXCEPTION 'ledger transaction % does not balance', unbalanced
             USING ERRCODE = 'check_violation';
     END IF;
     RETURN NULL;
 END
 $$;
--- Checked at commit, when every line of the transaction is in.
-CREATE CONSTRAINT TRIGGER ledger_lines_balance
+CREATE TRIGGER ledger_lines_balance
     AFTER INSERT ON ledger_lines
-    DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW EXECUTE FUNCTION ledger_transaction_must_balance();
+    REFERENCING NEW TABLE AS new_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_transactions_must_balance();
 
 CREATE FUNCTION refuse_rewrite() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -9,6 +9,7 @@ pub mod config;
 pub mod data_dir;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod ledger;
 pub mod pg;

@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Export to Excel (personal data masked).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Keys of personal data at rest.
     Keys {
         #[command(subcommand)]
@@ -174,6 +179,17 @@ enum ImportCommand {
     Template {
         /// accounts, readings or payments.
         kind: String,
+        /// Where to write the .xlsx.
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every account with its customer, address and meter.
+    Accounts {
+        #[command(flatten)]
+        dir: DirArg,
         /// Where to write the .xlsx.
         out: PathBuf,
     },
@@ -337,6 +353,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command } => import_command(command),
+        Command::Export {
+            command: ExportCommand::Accounts { dir, out },
+        } => {
+            let dir = DataDir::new(&dir.data_dir)?;
+            let started = std::time::Instant::now();
+            let rows = commands::with_database(&dir, |_, app_url, _| {
+                let mut connection = db::connect(app_url)?;
+                Ok(gascis_server::export::accounts(&mut connection, &out)?)
+            })?;
+            println!(
+                "exported {rows} accounts to {} in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keys {
             command: KeysCommand::Rotate { dir },
         } => {

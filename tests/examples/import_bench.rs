@@ -34,6 +34,12 @@ fn peak_rss_mb() -> f64 {
 
 /// Runs one mode in this process and prints "rows seconds peak_mb".
 fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let started = Instant::now();
     let rows = match mode {
         "parse" => {

@@ -91,3 +91,35 @@ fn schema_conventions_hold() -> anyhow::Result<()> {
     assert_eq!(unreachable, vec![]);
     Ok(())
 }
+
+#[test]
+fn the_ledger_refuses_unbalanced_transactions_and_rewrites() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut app = db.app()?;
+    app.batch_execute(
+        "INSERT INTO ledger_transactions (id, business_key, kind, occurred_on, created_by) VALUES (1, 'k1', 'test', '2025-01-01', 't')",
+    )?;
+    let unbalanced = app
+        .batch_execute("INSERT INTO ledger_lines (transaction_id, book, amount) VALUES (1, 'receivable', 10.00), (1, 'opening_equity', -9.99)")
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(unbalanced.contains("does not balance"), "{unbalanced}");
+    app.batch_execute("INSERT INTO ledger_lines (transaction_id, book, amount) VALUES (1, 'receivable', 10.00), (1, 'opening_equity', -10.00)")?;
+    for statement in [
+        "UPDATE ledger_lines SET amount = 11",
+        "DELETE FROM ledger_lines",
+        "DELETE FROM ledger_transactions",
+    ] {
+        let text = app
+            .batch_execute(statement)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            text.contains("permission denied") || text.contains("append-only"),
+            "{statement}: {text}"
+        );
+    }
+    Ok(())
+}

@@ -1,7 +1,10 @@
 //! Import of account ledgers: one row per account with its customer,
 //! premise, meter and opening balances.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    fmt::Write as _,
+};
 
 use chrono::NaiveDate;
 use diesel::{
@@ -585,27 +588,155 @@ fn staging_row(import_id: i64, row: u32, values: &AccountValues, keys: &PiiKeys)
     }
 }
 
-/// COPY of already prepared rows into staging alone, rolled back: the
-/// baseline of the import benchmark.
+/// The benchmark's baseline: COPY of already cleaned rows straight into the
+/// archive's main tables (customers, premises, accounts, meters, with their
+/// indexes), no checks, no merge; rolled back.
 pub fn copy_only(
     connection: &mut PgConnection,
     keys: &PiiKeys,
     prepared: &Prepared,
 ) -> Result<usize, ImportError> {
+    use crate::schema::{accounts, customers, meters, premises};
+    use diesel::pg::CopyFormat;
+    fn csv(value: &str) -> String {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    }
+    fn emit(out: &mut dyn std::io::Write, text: &str) -> Result<(), diesel::result::Error> {
+        out.write_all(text.as_bytes())
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+    }
+    fn hex(bytes: &[u8]) -> String {
+        format!("\\x{}", ::hex::encode(bytes))
+    }
     let outcome = connection.transaction::<usize, diesel::result::Error, _>(|connection| {
-        let mut copied = 0;
-        for chunk in prepared.valid.chunks(5000) {
-            let rows: Vec<StagingRow> = chunk
-                .iter()
-                .map(|(row, values)| staging_row(0, *row, values, keys))
-                .collect();
-            copied += diesel::copy_from(import_staging_accounts::table)
-                .from_insertable(rows)
-                .execute(connection)?;
-        }
-        Err(diesel::result::Error::RollbackTransaction).or(Ok(copied))
-    })?;
-    Ok(outcome)
+        let base: i64 = diesel::select(diesel::dsl::sql::<BigInt>(
+            "nextval('customers_id_seq') + 1000000000",
+        ))
+        .get_result(connection)?;
+        let rows = &prepared.valid;
+        let id = |index: usize| base + index as i64;
+        diesel::copy_from(customers::table)
+            .from_raw_data(
+                (
+                    customers::id,
+                    customers::party_kind,
+                    customers::customer_type,
+                    customers::name,
+                    customers::id_type,
+                    customers::id_number_enc,
+                    customers::id_number_hash,
+                    customers::id_number_masked,
+                    customers::phone_enc,
+                    customers::phone_hash,
+                    customers::phone_masked,
+                ),
+                |out| {
+                    let mut text = String::new();
+                    for (index, (_, v)) in rows.iter().enumerate() {
+                        let (enc, hash, masked) = match &v.id_number {
+                            Some(id_number) => (
+                                hex(&keys.encrypt(Field::IdNumber, id_number)),
+                                hex(&keys.lookup_hash(Field::IdNumber, id_number)),
+                                masking::mask_id_number(id_number),
+                            ),
+                            None => (String::new(), String::new(), String::new()),
+                        };
+                        let _ = writeln!(
+                            text,
+                            "{},{},{},{},{},{},{},{},{},{},{}",
+                            id(index),
+                            v.party_kind,
+                            v.customer_type,
+                            csv(&v.customer_name),
+                            v.id_type,
+                            enc,
+                            hash,
+                            csv(&masked),
+                            hex(&keys.encrypt(Field::Phone, &v.phone)),
+                            hex(&keys.lookup_hash(Field::Phone, &v.phone)),
+                            csv(&masking::mask_phone(&v.phone)),
+                        );
+                    }
+                    emit(out, &text)
+                },
+            )
+            .with_format(CopyFormat::Csv)
+            .execute(connection)?;
+        diesel::copy_from(premises::table)
+            .from_raw_data((premises::id, premises::address), |out| {
+                let mut text = String::new();
+                for (index, (_, v)) in rows.iter().enumerate() {
+                    let _ = writeln!(text, "{},{}", id(index), csv(&v.address));
+                }
+                emit(out, &text)
+            })
+            .with_format(CopyFormat::Csv)
+            .execute(connection)?;
+        diesel::copy_from(accounts::table)
+            .from_raw_data(
+                (
+                    accounts::id,
+                    accounts::account_no,
+                    accounts::customer_id,
+                    accounts::premise_id,
+                    accounts::opened_on,
+                ),
+                |out| {
+                    let mut text = String::new();
+                    for (index, (_, v)) in rows.iter().enumerate() {
+                        let _ = writeln!(
+                            text,
+                            "{},{},{},{},{}",
+                            id(index),
+                            v.account_no,
+                            id(index),
+                            id(index),
+                            v.opened_on
+                        );
+                    }
+                    emit(out, &text)
+                },
+            )
+            .with_format(CopyFormat::Csv)
+            .execute(connection)?;
+        diesel::copy_from(meters::table)
+            .from_raw_data(
+                (
+                    meters::id,
+                    meters::meter_no,
+                    meters::meter_type,
+                    meters::size,
+                    meters::digits,
+                    meters::installed_on,
+                    meters::initial_reading,
+                    meters::account_id,
+                ),
+                |out| {
+                    let mut text = String::new();
+                    for (index, (_, v)) in rows.iter().enumerate() {
+                        let _ = writeln!(
+                            text,
+                            "{},{},{},G2.5,10,{},{},{}",
+                            id(index),
+                            v.meter_no,
+                            v.meter_type,
+                            v.opened_on,
+                            v.initial_reading,
+                            id(index)
+                        );
+                    }
+                    emit(out, &text)
+                },
+            )
+            .with_format(CopyFormat::Csv)
+            .execute(connection)?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    match outcome {
+        Err(diesel::result::Error::RollbackTransaction) => Ok(prepared.valid.len()),
+        Err(error) => Err(error.into()),
+        Ok(count) => Ok(count),
+    }
 }
 
 /// How an import runs.
@@ -676,6 +807,7 @@ pub fn run(
     prepared: &Prepared,
     options: &RunOptions<'_>,
 ) -> Result<Report, ImportError> {
+    let started = std::time::Instant::now();
     let outcome = connection.transaction::<Report, Stop, _>(|connection| {
         let import_id: i64 = diesel::insert_into(imports::table)
             .values((
@@ -710,15 +842,22 @@ pub fn run(
         }
         // The outcome of each row, then the conflicts with the archive;
         // conflicting rows leave the staging table.
+        let step = std::time::Instant::now();
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "import copied to staging");
         sql_query(statements::MARK_NEW).bind::<BigInt, _>(import_id).execute(connection)?;
+        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import mark new");
+        let step = std::time::Instant::now();
         sql_query(statements::COMPARE_EXISTING).bind::<BigInt, _>(import_id).execute(connection)?;
+        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import compare existing");
         sql_query(statements::APPLY_POLICY)
             .bind::<BigInt, _>(import_id)
             .bind::<Text, _>(options.policy.as_str())
             .execute(connection)?;
+        let step = std::time::Instant::now();
         let conflicts: Vec<RowConflict> = sql_query(statements::CONFLICTS)
             .bind::<BigInt, _>(import_id)
             .load(connection)?;
+        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import conflicts");
         let rejected: Vec<i32> = conflicts.iter().map(|c| c.row_number).collect();
         sql_query("DELETE FROM import_staging_accounts WHERE import_id = $1 AND row_number = ANY($2)")
             .bind::<BigInt, _>(import_id)
@@ -809,6 +948,7 @@ pub fn run(
         .bind::<Text, _>(&prepared.sheet)
         .execute(connection)?;
         for (index, statement) in statements::MERGE.iter().enumerate() {
+            let step = std::time::Instant::now();
             options.check_cancelled()?;
             if let Some(progress) = options.progress {
                 progress(super::Progress {
@@ -818,6 +958,7 @@ pub fn run(
                 });
             }
             sql_query(*statement).bind::<BigInt, _>(import_id).execute(connection)?;
+            tracing::debug!(index, elapsed_ms = step.elapsed().as_millis() as u64, "import merge statement");
         }
         #[derive(QueryableByName)]
         struct Sums {
