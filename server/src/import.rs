@@ -169,13 +169,12 @@ pub fn import_accounts_file_named(
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
-    let prepared = accounts::prepare(
-        &sheet,
+    let mut prepared = accounts::prepare(
+        sheet,
         request.mapping,
         crate::archive::today(),
         request.progress,
     )?;
-    drop(sheet);
     let outcome = accounts::run(
         connection,
         keys,
@@ -217,6 +216,18 @@ pub fn import_accounts_file_named(
     if let Some(path) = request.error_file
         && !errors.is_empty()
     {
+        // Rows the database refused were not kept in memory: read them again.
+        if errors
+            .iter()
+            .any(|e| !prepared.originals.contains_key(&e.row))
+        {
+            let again = source::read_sheet(request.path, Some(&prepared.sheet), &request.limits)?;
+            for (row, cells) in again.rows {
+                if !prepared.originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
+                    prepared.originals.insert(row, cells);
+                }
+            }
+        }
         error_file::write(
             path,
             &prepared.header,

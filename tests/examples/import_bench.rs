@@ -59,7 +59,7 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
                 // The rows already parsed and cleaned: only the COPY is timed.
                 let sheet = source::read_sheet(file, None, &source::Limits::default())?;
                 let prepared =
-                    import::accounts::prepare(&sheet, None, gascis_server::archive::today(), None)?;
+                    import::accounts::prepare(sheet, None, gascis_server::archive::today(), None)?;
                 drop(sheet);
                 let started = Instant::now();
                 let copied = import::accounts::copy_only(&mut connection, &keys, &prepared)?;

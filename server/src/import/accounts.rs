@@ -94,13 +94,16 @@ pub struct Prepared {
     pub columns: Columns,
     pub valid: Vec<(u32, AccountValues)>,
     pub errors: Vec<RowError>,
-    /// Every data row as read, for the error file.
+    /// The rejected rows as read, for the error file (rows rejected later
+    /// by the database are read again from the file when needed).
     pub originals: BTreeMap<u32, Vec<Cell>>,
+    /// Data rows read.
+    pub rows_read: u32,
 }
 
 impl Prepared {
     pub fn rows_read(&self) -> u32 {
-        self.originals.len() as u32
+        self.rows_read
     }
 }
 
@@ -440,12 +443,12 @@ fn parse_row(
 /// Finds the header, cleans and validates every row, and checks
 /// duplicates within the file. Touches no database.
 pub fn prepare(
-    sheet: &Sheet,
+    sheet: Sheet,
     mapping: Option<&Mapping>,
     today: NaiveDate,
     progress: Option<super::ProgressFn<'_>>,
 ) -> Result<Prepared, ImportError> {
-    let (header_index, columns) = header_columns(sheet, mapping)?;
+    let (header_index, columns) = header_columns(&sheet, mapping)?;
     let by_key: HashMap<&'static str, usize> = columns
         .iter()
         .map(|(column, key)| (*key, *column))
@@ -455,20 +458,23 @@ pub fn prepare(
         .get(header_index)
         .cloned()
         .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+    let sheet_name = sheet.name.clone();
     let mut prepared = Prepared {
-        sheet: sheet.name.clone(),
+        sheet: sheet_name,
         header_row,
         header,
         columns,
         valid: Vec::new(),
         errors: Vec::new(),
         originals: BTreeMap::new(),
+        rows_read: 0,
     };
     let mut seen_accounts: HashMap<String, u32> = HashMap::new();
     let mut seen_meters: HashMap<String, u32> = HashMap::new();
     let mut seen_cards: HashMap<String, u32> = HashMap::new();
     let total = sheet.rows.len().saturating_sub(header_index + 1) as u64;
-    for (index, (row, cells)) in sheet.rows.iter().skip(header_index + 1).enumerate() {
+    for (index, (row, cells)) in sheet.rows.into_iter().skip(header_index + 1).enumerate() {
+        let row = &row;
         if let Some(progress) = progress
             && index % 5000 == 0
         {
@@ -478,9 +484,12 @@ pub fn prepare(
                 total,
             });
         }
-        prepared.originals.insert(*row, cells.clone());
-        match parse_row(*row, cells, &by_key, today) {
-            Err(errors) => prepared.errors.extend(errors),
+        prepared.rows_read += 1;
+        match parse_row(*row, &cells, &by_key, today) {
+            Err(errors) => {
+                prepared.errors.extend(errors);
+                prepared.originals.insert(*row, cells);
+            }
             Ok(values) => {
                 let mut duplicate = None;
                 if let Some(first) = seen_accounts.get(&values.account_no) {
@@ -499,6 +508,7 @@ pub fn prepare(
                         value,
                         reason: format!("duplicate of row {first}"),
                     });
+                    prepared.originals.insert(*row, cells);
                     continue;
                 }
                 seen_accounts.insert(values.account_no.clone(), *row);

@@ -215,13 +215,53 @@ pub fn read_sheet(path: &Path, sheet: Option<&str>, limits: &Limits) -> Result<S
             .ok_or_else(|| SourceError::NoSheet(wanted.to_owned(), names.join(", ")))?,
         None => names.first().cloned().ok_or(SourceError::Empty)?,
     };
-    // Dimensions come from the sheet's own <dimension> record or cell
-    // references before the cells are materialised.
+    // .xlsx streams: cells become rows as they are read, with no whole-sheet
+    // range in memory (the size that matters for a million-row ledger).
+    // Dimensions come from the sheet's <dimension> record first.
     if let calamine::Sheets::Xlsx(xlsx) = &mut workbook {
-        let reader = xlsx
+        let mut reader = xlsx
             .worksheet_cells_reader(&name)
             .map_err(|error| SourceError::Read(error.to_string()))?;
         check_dimensions(&name, reader.dimensions(), limits)?;
+        let mut rows: Vec<(u32, Vec<Cell>)> = Vec::new();
+        let mut current: Option<(u32, Vec<Cell>)> = None;
+        while let Some(cell) = reader
+            .next_cell()
+            .map_err(|error| SourceError::Read(error.to_string()))?
+        {
+            let (row, column) = cell.get_position();
+            if row >= limits.max_rows || column >= limits.max_columns {
+                return Err(SourceError::Dimensions {
+                    sheet: name.clone(),
+                    rows: u64::from(row) + 1,
+                    columns: u64::from(column) + 1,
+                    max_rows: limits.max_rows,
+                    max_columns: limits.max_columns,
+                });
+            }
+            let value = Cell::from_data(&Data::from(cell.get_value().clone()));
+            if value.is_empty() {
+                continue;
+            }
+            if current.as_ref().is_none_or(|(r, _)| *r != row + 1) {
+                if let Some(done) = current.take() {
+                    rows.push(done);
+                }
+                current = Some((row + 1, Vec::new()));
+            }
+            if let Some((_, cells)) = current.as_mut() {
+                let column = column as usize;
+                if cells.len() <= column {
+                    cells.resize(column + 1, Cell::Empty);
+                }
+                cells[column] = value;
+            }
+        }
+        if let Some(done) = current.take() {
+            rows.push(done);
+        }
+        rows.sort_by_key(|(row, _)| *row);
+        return Ok(Sheet { name, rows });
     }
     let range = workbook
         .worksheet_range(&name)
