@@ -60,7 +60,6 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
                 let sheet = source::read_sheet(file, None, &source::Limits::default())?;
                 let prepared =
                     import::accounts::prepare(sheet, None, gascis_server::archive::today(), None)?;
-                drop(sheet);
                 let started = Instant::now();
                 let copied = import::accounts::copy_only(&mut connection, &keys, &prepared)?;
                 println!(
