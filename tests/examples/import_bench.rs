@@ -91,6 +91,26 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
             )?;
             report.certificate.counts.read as usize
         }
+        "export" => {
+            let mut connection = gascis_server::db::connect(url)?;
+            let out = file.with_extension("export.xlsx");
+            gascis_server::export::accounts(&mut connection, &out)? as usize
+        }
+        "export-baseline" => {
+            // A bare constant-memory loop writing as many rows of the same
+            // shape (10 text cells), with no database.
+            let rows: u32 = url.parse().unwrap_or(0);
+            let out = file.with_extension("baseline.xlsx");
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet_with_constant_memory()?;
+            for row in 0..=rows {
+                for column in 0..10_u16 {
+                    sheet.write_string(row, column, format!("浦东新区阳光花园{row}栋{column}"))?;
+                }
+            }
+            workbook.save(&out)?;
+            rows as usize
+        }
         other => anyhow::bail!("unknown mode {other}"),
     };
     println!(
@@ -123,11 +143,21 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     let mut results = Vec::new();
-    for mode in ["parse", "copy", "import"] {
-        // A fresh database for each, so no run sees another's rows.
-        let db = TestDb::new()?;
+    let import_db = TestDb::new()?;
+    for mode in ["parse", "copy", "import", "export", "export-baseline"] {
+        // A fresh database for parse and copy; the export reads what the
+        // import wrote.
+        let db = match mode {
+            "import" | "export" => import_db.clone(),
+            _ => TestDb::new()?,
+        };
+        let target = if mode == "export-baseline" {
+            expected.valid.to_string()
+        } else {
+            db.app_url.clone()
+        };
         let output = Command::new(std::env::current_exe()?)
-            .args(["--child", mode, &file.display().to_string(), &db.app_url])
+            .args(["--child", mode, &file.display().to_string(), &target])
             .output()?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         anyhow::ensure!(
@@ -141,16 +171,17 @@ fn main() -> anyhow::Result<()> {
             .collect();
         let (count, seconds, peak) = (fields[0], fields[1], fields[2]);
         println!(
-            "({}) {mode:<7} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
-            match mode {
-                "parse" => 'a',
-                "copy" => 'b',
-                _ => 'c',
-            },
+            "{mode:<16} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
             count / seconds
         );
         results.push((count / seconds, peak));
     }
+    let (export_speed, export_peak) = results[3];
+    let (baseline_speed, _) = results[4];
+    println!(
+        "export / bare rust_xlsxwriter = {:.2} (goal ≥ 0.7); export peak {export_peak:.1} MB (goal ≤ 100 MB)",
+        export_speed / baseline_speed
+    );
     let (parse_speed, parse_peak) = results[0];
     let (copy_speed, _) = results[1];
     let (import_speed, import_peak) = results[2];
