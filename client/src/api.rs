@@ -27,6 +27,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use crate::secret::Secret;
 
 pub mod archive;
+pub mod import;
 
 /// The port gascis-server listens on unless IT chose another.
 pub const DEFAULT_PORT: u16 = 50443;
@@ -37,6 +38,11 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long one call may take once connected.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a bulk call (a ledger upload, a sheet read on the server) may
+/// take until its answer starts: a 200 MB spreadsheet over an office link
+/// needs far more than [`REQUEST_TIMEOUT`], and the user can cancel it.
+pub const BULK_REQUEST_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
 /// A failed call, as the user should understand it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +87,14 @@ pub enum ApiError {
     /// closed account, …); its explanation in English.
     #[error("refused: {0}")]
     Refused(String),
+    /// The server does not offer this yet (e.g. importing payments
+    /// history); its explanation in English.
+    #[error("not available yet: {0}")]
+    Unimplemented(String),
+    /// A file on this computer cannot be read or written: the path and
+    /// the operating system's reason.
+    #[error("file: {0}")]
+    File(String),
     #[error("{0}")]
     Other(String),
 }
@@ -194,13 +208,22 @@ impl fmt::Display for ServerAddress {
 #[derive(Debug, Clone)]
 pub struct Connection {
     channel: Channel,
+    /// The same server with [`BULK_REQUEST_TIMEOUT`] instead of
+    /// [`REQUEST_TIMEOUT`], for uploads and imports; connected on first use.
+    /// Boxed: sessions travel in messages, which stay small.
+    bulk_channel: Box<Channel>,
     address: ServerAddress,
 }
 
 impl Connection {
-    /// Wraps a channel made elsewhere, e.g. a lazy one in tests.
+    /// Wraps a channel made elsewhere, e.g. a lazy one in tests; bulk calls
+    /// share it.
     pub fn from_channel(channel: Channel, address: ServerAddress) -> Self {
-        Connection { channel, address }
+        Connection {
+            bulk_channel: Box::new(channel.clone()),
+            channel,
+            address,
+        }
     }
 
     pub fn address(&self) -> &ServerAddress {
@@ -250,12 +273,12 @@ pub async fn connect(server: &str, ca_path: &Path) -> Result<Connection, ApiErro
         .ca_certificate(Certificate::from_pem(pem))
         .domain_name(address.host())
         .timeout(CONNECT_TIMEOUT);
-    let endpoint = Endpoint::from_shared(address.uri())
+    let base = Endpoint::from_shared(address.uri())
         .map_err(|error| ApiError::InvalidAddress(error_chain(&error)))?
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
         .tls_config(tls)
         .map_err(|error| ApiError::CaFile(error_chain(&error)))?;
+    let endpoint = base.clone().timeout(REQUEST_TIMEOUT);
 
     // connect_timeout covers TCP only; name resolution and the TLS handshake
     // get a bound here so a dead server never hangs the login screen.
@@ -264,8 +287,14 @@ pub async fn connect(server: &str, ca_path: &Path) -> Result<Connection, ApiErro
             .await
             .map_err(|_| ApiError::Unreachable(format!("no answer from {address} within 5 s")))?
             .map_err(|error| classify_transport_error(&error))?;
+    // Lazy: most sessions never import, and the first bulk call connects.
+    let bulk_channel = Box::new(base.timeout(BULK_REQUEST_TIMEOUT).connect_lazy());
 
-    Ok(Connection { channel, address })
+    Ok(Connection {
+        channel,
+        bulk_channel,
+        address,
+    })
 }
 
 /// Reads the CA file and checks that it holds at least one PEM certificate:
@@ -463,6 +492,7 @@ pub fn classify_status(status: &tonic::Status) -> ApiError {
             ApiError::InvalidField { field, message }
         }
         Code::FailedPrecondition => ApiError::Refused(status.message().to_owned()),
+        Code::Unimplemented => ApiError::Unimplemented(status.message().to_owned()),
         Code::DeadlineExceeded => ApiError::Unreachable(message()),
         // A channel that lost its server reports the transport error as the
         // status' source: a certificate changed on the server must still read
@@ -693,6 +723,10 @@ mod tests {
             classify_status(&Status::deadline_exceeded("slow")),
             ApiError::Unreachable(_)
         ));
+        assert_eq!(
+            classify_status(&Status::unimplemented("payments come later")),
+            ApiError::Unimplemented("payments come later".into())
+        );
         assert_eq!(
             classify_status(&Status::internal("database down")),
             ApiError::Other("Internal error: database down".into())

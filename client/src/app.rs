@@ -27,7 +27,8 @@ pub struct App {
 #[derive(Debug)]
 pub enum Screen {
     Login(login::Login),
-    Home(home::Home),
+    /// Boxed: the home shell holds every area's state.
+    Home(Box<home::Home>),
 }
 
 #[derive(Debug, Clone)]
@@ -208,7 +209,7 @@ impl App {
         };
 
         let (home, load) = home::Home::new(session);
-        self.screen = Screen::Home(home);
+        self.screen = Screen::Home(Box::new(home));
 
         Task::batch([load.map(Message::Home), self.save_settings(), remember])
     }

@@ -1,10 +1,12 @@
 //! Every text the user sees, in Simplified Chinese (the default) and English.
 //!
 //! Screens never hold literal UI text: they ask [`tr`] for a [`Key`] (or an
-//! [`archive::Key`] for the customer archive), or one of the formatting
-//! functions for text with values in it.
+//! [`archive::Key`] for the customer archive, an [`import::Key`] for the
+//! import area), or one of the formatting functions for text with values
+//! in it.
 
 pub mod archive;
+pub mod import;
 
 use gascis_common::Role;
 use serde::{Deserialize, Serialize};
@@ -333,6 +335,28 @@ pub fn error_text(language: Language, error: &ApiError) -> ErrorText {
             advice: None,
             detail: Some(detail.clone()).filter(|text| !text.is_empty()),
         },
+        (ApiError::Unimplemented(detail), Zh) => plain(
+            "服务器暂不支持此功能",
+            Some("该功能将在后续版本中提供"),
+            Some(detail),
+        ),
+        (ApiError::Unimplemented(detail), En) => plain(
+            "The server does not offer this yet",
+            Some("It comes in a later release"),
+            Some(detail),
+        ),
+        (ApiError::File(detail), Zh) => plain(
+            "无法读写文件",
+            Some("请检查文件路径、文件是否被其他程序（如 Excel）占用，以及是否有权限"),
+            Some(detail),
+        ),
+        (ApiError::File(detail), En) => plain(
+            "Cannot read or write the file",
+            Some(
+                "Check the path, whether another program (e.g. Excel) holds the file, and your permissions",
+            ),
+            Some(detail),
+        ),
         (ApiError::Other(detail), Zh) => {
             plain("操作失败，请稍后重试或联系信息中心", None, Some(detail))
         }
@@ -445,6 +469,8 @@ mod tests {
             ),
             ApiError::ApprovalRequired("arrears".into()),
             ApiError::Refused("the account is already closed".into()),
+            ApiError::Unimplemented("payments history".into()),
+            ApiError::File("/tmp/x.xlsx: permission denied".into()),
             ApiError::Other("boom".into()),
         ];
         for error in &errors {

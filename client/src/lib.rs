@@ -4,11 +4,12 @@
 //! Map of the crate:
 //! - [`app`]: top-level state (which screen, language, settings, keyring) and
 //!   message routing.
-//! - [`screen`]: one module per screen (`login`, `home`, and `customers`, the
-//!   客户档案 area inside home), each with its state, `Message`, `Action`,
-//!   `new`, `update` and `view`.
-//! - [`api`]: every network call (gRPC over TLS), and the classification of
-//!   failures into [`api::ApiError`].
+//! - [`screen`]: one module per screen (`login`, `home`, and the areas
+//!   inside home: `customers`, 客户档案, and `import`, 数据导入), each with
+//!   its state, `Message`, `Action`, `new`, `update` and `view`.
+//! - [`api`]: every network call (gRPC over TLS), the files of an import and
+//!   the native file dialogs, and the classification of failures into
+//!   [`api::ApiError`].
 //! - [`credentials`]: saved passwords in the OS keyring; [`settings`]: the
 //!   non-secret settings file.
 //! - [`i18n`]: every visible text, zh-CN and English; [`theme`]: colours,

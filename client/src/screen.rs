@@ -3,4 +3,5 @@
 
 pub mod customers;
 pub mod home;
+pub mod import;
 pub mod login;

@@ -7,6 +7,7 @@
 pub mod button;
 pub mod container;
 pub mod pick_list;
+pub mod progress_bar;
 pub mod rule;
 pub mod text;
 pub mod text_input;

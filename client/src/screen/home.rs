@@ -8,6 +8,7 @@ use iced::{Alignment, Element, Length, Task};
 use crate::api::{self, ApiError, ServerInfo, Session};
 use crate::i18n::{self, Key, Language, tr};
 use crate::screen::customers::{self, Customers};
+use crate::screen::import::{self, Import};
 use crate::theme;
 use crate::widget;
 
@@ -91,6 +92,9 @@ pub struct Home {
     /// The customer archive, when the roles allow it; it keeps its search
     /// and open account while other areas are visited.
     customers: Option<Box<Customers>>,
+    /// The import area, when the roles allow it; a run goes on while other
+    /// areas are visited.
+    import: Option<Box<Import>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,12 +113,19 @@ pub enum Message {
     ServerInfoLoaded(Result<ServerInfo, ApiError>),
     /// Boxed: the archive's messages carry whole accounts.
     Customers(Box<customers::Message>),
+    /// Boxed: the import's messages carry reports.
+    Import(Box<import::Message>),
 }
 
 impl Message {
     /// A message of the customer archive.
     pub fn customers(message: customers::Message) -> Self {
         Message::Customers(Box::new(message))
+    }
+
+    /// A message of the import area.
+    pub fn import(message: import::Message) -> Self {
+        Message::Import(Box::new(message))
     }
 }
 
@@ -139,6 +150,9 @@ impl Home {
         let customers = areas
             .contains(&Area::Customers)
             .then(|| Box::new(Customers::new(session.clone())));
+        let import = areas
+            .contains(&Area::Import)
+            .then(|| Box::new(Import::new(session.clone())));
         let home = Home {
             session,
             areas,
@@ -146,6 +160,7 @@ impl Home {
             server_info: ServerInfoState::Loading,
             is_logging_out: false,
             customers,
+            import,
         };
         (home, task)
     }
@@ -167,6 +182,11 @@ impl Home {
         self.customers.as_deref()
     }
 
+    /// The import area, when the user's roles include it.
+    pub fn import(&self) -> Option<&Import> {
+        self.import.as_deref()
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Select(area) => {
@@ -175,10 +195,13 @@ impl Home {
                 if self.areas.contains(&area) {
                     self.selected = area;
                 }
-                match (&self.customers, self.selected) {
+                match (self.selected, &self.customers, &self.import) {
                     // Keyboard first: the cursor goes where typing starts.
-                    (Some(customers), Area::Customers) => {
+                    (Area::Customers, Some(customers), _) => {
                         Action::Run(customers.focus().map(Message::customers))
+                    }
+                    (Area::Import, _, Some(import)) => {
+                        Action::Run(import.focus().map(Message::import))
                     }
                     _ => Action::None,
                 }
@@ -191,6 +214,18 @@ impl Home {
                     customers::Action::None => Action::None,
                     customers::Action::Run(task) => Action::Run(task.map(Message::customers)),
                     customers::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
+            }
+            Message::Import(message) => {
+                let Some(import) = &mut self.import else {
+                    return Action::None;
+                };
+                match import.update(*message) {
+                    import::Action::None => Action::None,
+                    import::Action::Run(task) => Action::Run(task.map(Message::import)),
+                    import::Action::SessionExpired => Action::LoggedOut {
                         reason: Some(ApiError::SessionExpired),
                     },
                 }
@@ -278,13 +313,16 @@ impl Home {
         .height(Length::Fill)
         .style(theme::container::navigation);
 
-        let content = match (self.selected, &self.customers) {
-            // The archive lays out its own scrolling: its tables and forms
-            // scroll inside a page that fills the window.
-            (Area::Customers, Some(customers)) => customers.view(language).map(Message::customers),
-            (Area::Overview, _) => scrollable(self.overview(language)).into(),
-            (Area::Counter, Some(_)) => scrollable(counter_placeholder(language)).into(),
-            (area, _) => scrollable(placeholder(language, area)).into(),
+        let content = match (self.selected, &self.customers, &self.import) {
+            // The archive and the import lay out their own scrolling: their
+            // tables and forms scroll inside a page that fills the window.
+            (Area::Customers, Some(customers), _) => {
+                customers.view(language).map(Message::customers)
+            }
+            (Area::Import, _, Some(import)) => import.view(language).map(Message::import),
+            (Area::Overview, _, _) => scrollable(self.overview(language)).into(),
+            (Area::Counter, Some(_), _) => scrollable(counter_placeholder(language)).into(),
+            (area, _, _) => scrollable(placeholder(language, area)).into(),
         };
 
         column![

@@ -196,3 +196,30 @@ pub fn link(_theme: &Theme, status: Status) -> Style {
         ..Style::default()
     }
 }
+
+/// A step of a step-by-step page: the open step filled blue, steps that
+/// can be gone back or forward to in pale blue, the others grey.
+pub fn step(current: bool, reachable: bool) -> impl Fn(&Theme, Status) -> Style {
+    move |_theme, status| {
+        let (background, text_color, border_color) = match (current, reachable, status) {
+            (true, _, _) => (PRIMARY, Color::WHITE, PRIMARY),
+            (false, true, Status::Hovered | Status::Pressed) => (SELECTED, PRIMARY_DARK, PRIMARY),
+            (false, true, _) => (Color::WHITE, PRIMARY_DARK, BORDER),
+            (false, false, _) => (
+                Color::from_rgb8(0xf5, 0xf6, 0xf8),
+                Color::from_rgb8(0xa9, 0xb4, 0xc2),
+                BORDER,
+            ),
+        };
+        Style {
+            background: Some(Background::Color(background)),
+            text_color,
+            border: Border {
+                color: border_color,
+                width: 1.0,
+                radius: 16.0.into(),
+            },
+            ..Style::default()
+        }
+    }
+}

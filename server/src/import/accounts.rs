@@ -1005,7 +1005,15 @@ pub fn run(
             .execute(connection)?;
         diesel::delete(import_staging_accounts::table.filter(import_staging_accounts::import_id.eq(import_id)))
             .execute(connection)?;
-        // The last moment a cancel can still undo everything.
+        // The last moment a cancel can still undo everything: a final
+        // progress report lets the caller notice a closed stream first.
+        if let Some(progress) = options.progress {
+            progress(super::Progress {
+                phase: super::Phase::Merging,
+                done: statements::MERGE.len() as u64,
+                total: statements::MERGE.len() as u64,
+            });
+        }
         options.check_cancelled()?;
         Ok(Report {
             certificate,
