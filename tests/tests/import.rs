@@ -606,3 +606,73 @@ async fn back_office_imports_through_the_api_with_progress() -> anyhow::Result<(
     );
     server.shutdown().await
 }
+
+#[test]
+fn formula_looking_values_stay_inert_text_in_error_files_and_exports() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let path = work.path().join("ledger.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, header) in ["户号", "户名", "联系电话", "用气地址", "表号", "表类型"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, column as u16, *header)?;
+    }
+    let rows = [
+        [
+            "8001",
+            "=1+2",
+            "13900008001",
+            "=HYPERLINK(\"http://evil\",\"点我\")",
+            "M8001",
+            "机械表",
+        ],
+        [
+            "8002",
+            "=SUM(A1:A9)",
+            "13900008002",
+            "阳光花园8002号",
+            "M8002",
+            "水表",
+        ],
+    ];
+    for (index, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(index as u32 + 1, column as u16, *value)?;
+        }
+    }
+    workbook.save(&path)?;
+    let errors_path = work.path().join("errors.xlsx");
+    let mut connection = db.app()?;
+    let (report, _) = import::import_accounts_file(
+        &mut connection,
+        &keys,
+        &actor(),
+        &request(&path, false, true, Some(&errors_path)),
+    )?;
+    assert_eq!(
+        (
+            report.certificate.counts.new,
+            report.certificate.counts.invalid
+        ),
+        (1, 1)
+    );
+    let errors = source::read_sheet(&errors_path, None, &source::Limits::default())?;
+    assert_eq!(
+        errors.rows[1].1.get(1),
+        Some(&source::Cell::Text("=SUM(A1:A9)".to_owned()))
+    );
+    let exported = work.path().join("export.xlsx");
+    gascis_server::export::accounts(&mut connection, &exported)?;
+    let back = source::read_sheet(&exported, None, &source::Limits::default())?;
+    let cells: Vec<String> = back.rows[1].1.iter().map(source::Cell::display).collect();
+    assert!(cells.contains(&"=1+2".to_owned()), "{cells:?}");
+    assert!(
+        cells.contains(&"=HYPERLINK(\"http://evil\",\"点我\")".to_owned()),
+        "{cells:?}"
+    );
+    Ok(())
+}
