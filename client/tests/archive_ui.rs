@@ -551,7 +551,7 @@ fn search_then_keyboard_opens_an_account_and_its_changes() {
     for shown in [
         "人口登记",
         "新生儿落户",
-        "household_size: 3 → 4",
+        "人口数：3 → 4",
         "过户",
         "chenjing",
         "换表",

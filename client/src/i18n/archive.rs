@@ -548,9 +548,110 @@ pub fn change_action(language: Language, action: &str) -> String {
         "update_account" => Some(pick(language, "修改账户", "Edit account")),
         "update_contract" => Some(pick(language, "修改合同", "Edit contract")),
         "register_household" => Some(pick(language, "人口登记", "Household")),
+        "import_open" => Some(pick(language, "导入开户", "Imported")),
+        "import_update" => Some(pick(language, "导入更新", "Import update")),
         _ => None,
     };
     known.map_or_else(|| action.to_owned(), str::to_owned)
+}
+
+/// Chinese name of a field key the server writes into change records.
+fn change_field_zh(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "status" => "状态",
+        "low_income" => "低保",
+        "tariff_code" => "气价方案",
+        "party_kind" => "主体类型",
+        "customer_type" => "客户类型",
+        "name" => "户名",
+        "id_type" => "证件类型",
+        "id_number" => "证件号码",
+        "phone" => "电话",
+        "phone2" => "备用电话",
+        "district" => "区县",
+        "community" => "小区",
+        "building" => "栋",
+        "unit" => "单元",
+        "room" => "室",
+        "address" => "地址",
+        "latitude" => "纬度",
+        "longitude" => "经度",
+        "signed_on" => "签订日期",
+        "gas_purpose" => "用气性质",
+        "price_policy" => "价格政策",
+        "account_no" => "户号",
+        "meter_no" => "表号",
+        "contract_no" => "合同号",
+        "household_size" => "人口数",
+        "holder" => "户主",
+        "final_reading" => "止码",
+        "meter" => "表具",
+        "old final reading" => "旧表止码",
+        "new initial reading" => "新表起码",
+        "balance" => "预存款",
+        "arrears" => "欠费",
+        "arrears carried" => "结转欠费",
+        "prepayment to refund" => "待退预存款",
+        _ => return None,
+    })
+}
+
+/// Chinese name of a value the server writes in English.
+fn change_value_zh(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "active" => "正常",
+        "suspended" => "报停",
+        "closed" => "销户",
+        "true" => "是",
+        "false" => "否",
+        "person" => "个人",
+        "organisation" => "单位",
+        "residential" => "居民",
+        "commercial" => "商业",
+        "industrial" => "工业",
+        "public_welfare" => "公福",
+        "none" => "无",
+        "resident_id" => "居民身份证",
+        "passport" => "护照",
+        "unified_social_credit_code" => "统一社会信用代码",
+        "cooking" => "炊事",
+        "heating" => "采暖",
+        "cooking_and_heating" => "炊事+采暖",
+        "changed" => "已更改",
+        _ => return None,
+    })
+}
+
+/// One difference of a change record ("status: active → suspended") in the
+/// user's language ("状态：正常 → 报停"); what is not known stays as written.
+pub fn change_difference(language: Language, difference: &str) -> String {
+    if language == Language::English {
+        return difference.to_owned();
+    }
+    let Some((key, change)) = difference.split_once(": ") else {
+        if let Some(rest) = difference.strip_prefix("meter ")
+            && let Some((meter, reading)) = rest.split_once(" removed at ")
+        {
+            return format!("表具 {meter} 拆除，止码 {reading}");
+        }
+        return difference.to_owned();
+    };
+    let (key, since) = match key.split_once(" from ") {
+        Some((key, date)) => (key, Some(date)),
+        None => (key, None),
+    };
+    let Some(label) = change_field_zh(key) else {
+        return difference.to_owned();
+    };
+    let change = change.replace(" CNY", " 元");
+    let values: Vec<String> = change
+        .split(" → ")
+        .map(|value| change_value_zh(value.trim()).map_or_else(|| value.to_owned(), str::to_owned))
+        .collect();
+    let since = since
+        .map(|date| format!("（自 {date} 起）"))
+        .unwrap_or_default();
+    format!("{label}{since}：{}", values.join(" → "))
 }
 
 /// `¥1,234.50` from the decimal string of the wire; `¥0.00` when empty. The
@@ -744,6 +845,43 @@ pub fn refusal(language: Language, message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn change_records_read_in_chinese() {
+        let zh = Language::SimplifiedChinese;
+        assert_eq!(
+            change_difference(zh, "status: active → suspended"),
+            "状态：正常 → 报停"
+        );
+        assert_eq!(
+            change_difference(zh, "low_income: false → true"),
+            "低保：否 → 是"
+        );
+        assert_eq!(
+            change_difference(zh, "phone: 139****0070 → 186****7070"),
+            "电话：139****0070 → 186****7070"
+        );
+        assert_eq!(
+            change_difference(zh, "household_size from 2024-06-01: 3 → 6"),
+            "人口数（自 2024-06-01 起）：3 → 6"
+        );
+        assert_eq!(
+            change_difference(zh, "arrears carried: 120.50 CNY"),
+            "结转欠费：120.50 元"
+        );
+        assert_eq!(
+            change_difference(zh, "meter JK1 removed at 15.75"),
+            "表具 JK1 拆除，止码 15.75"
+        );
+        assert_eq!(
+            change_difference(zh, "something new: x"),
+            "something new: x"
+        );
+        assert_eq!(
+            change_difference(Language::English, "status: active → suspended"),
+            "status: active → suspended"
+        );
+    }
     use super::*;
 
     #[test]

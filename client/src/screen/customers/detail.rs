@@ -455,12 +455,11 @@ impl Detail {
                 widget::cell(record.username.as_str()),
                 widget::cell(archive::change_action(language, &record.action)),
                 widget::cell(record.reason.as_str()),
-                column(
-                    record
-                        .differences
-                        .iter()
-                        .map(|difference| text(difference.as_str()).size(13).into()),
-                )
+                column(record.differences.iter().map(|difference| {
+                    text(archive::change_difference(language, difference))
+                        .size(13)
+                        .into()
+                }))
                 .spacing(2)
                 .into(),
                 widget::cell(record.approved_by.as_str()),
