@@ -126,6 +126,16 @@ fn main() -> anyhow::Result<()> {
     if args.get(1).map(String::as_str) == Some("--child") {
         return child(&args[2], Path::new(&args[3]), &args[4]);
     }
+    // `--generate FILE ROWS` only writes the ledger, to try the CLI on it.
+    if args.get(1).map(String::as_str) == Some("--generate") {
+        let rows = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        let expected = ledger_fixtures::messy_accounts_ledger(
+            Path::new(&args[2]),
+            &LedgerSpec::benchmark(rows),
+        )?;
+        println!("{} rows, {} valid", expected.rows, expected.valid);
+        return Ok(());
+    }
     let rows: usize = args
         .get(1)
         .and_then(|n| n.parse().ok())
