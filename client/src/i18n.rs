@@ -419,6 +419,14 @@ pub fn local_date_time(time: chrono::DateTime<chrono::Utc>) -> String {
         .to_string()
 }
 
+/// The text of `language` among a pair written side by side.
+pub(crate) fn pick(language: Language, zh: &'static str, en: &'static str) -> &'static str {
+    match language {
+        Language::SimplifiedChinese => zh,
+        Language::English => en,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

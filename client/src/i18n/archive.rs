@@ -5,7 +5,7 @@
 use gascis_common::identity::ResidentIdError;
 use gascis_common::proto::v1 as pb;
 
-use super::{Language, Text};
+use super::{Language, Text, pick};
 use crate::screen::customers::form::FieldError;
 
 /// A fixed text of the archive screens.
@@ -426,13 +426,6 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::ChosenCustomer => ("所选客户", "Chosen customer"),
         Key::ChangeCustomer => ("更换", "Change"),
         Key::HolderNow => ("现户主", "current holder"),
-    }
-}
-
-fn pick(language: Language, zh: &'static str, en: &'static str) -> &'static str {
-    match language {
-        Language::SimplifiedChinese => zh,
-        Language::English => en,
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use gascis_common::proto::v1 as pb;
 
-use super::{Language, Text};
+use super::{Language, Text, pick};
 
 /// A fixed text of the import screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,13 +295,6 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::Yes => ("是", "Yes"),
         Key::No => ("否", "No"),
         Key::StartOver => ("导入其他文件", "Import another file"),
-    }
-}
-
-fn pick(language: Language, zh: &'static str, en: &'static str) -> &'static str {
-    match language {
-        Language::SimplifiedChinese => zh,
-        Language::English => en,
     }
 }
 
