@@ -239,3 +239,122 @@ pub fn import_accounts_file_named(
     }
     Ok((outcome?, prepared))
 }
+
+/// Saved column mappings (table `import_mappings`), stored as the TOML of
+/// the CLI's mapping files.
+pub mod mappings {
+    use chrono::{DateTime, Utc};
+    use diesel::{
+        prelude::*,
+        sql_query,
+        sql_types::{Text, Timestamptz},
+    };
+    use gascis_common::import_fields::ImportKind;
+
+    use super::accounts::Mapping;
+    use crate::error::{Error, Result};
+
+    pub fn kind_key(kind: ImportKind) -> &'static str {
+        match kind {
+            ImportKind::Accounts => "accounts",
+            ImportKind::Readings => "readings",
+            ImportKind::Payments => "payments",
+        }
+    }
+
+    #[derive(Debug, Clone, QueryableByName)]
+    pub struct Saved {
+        #[diesel(sql_type = Text)]
+        pub name: String,
+        #[diesel(sql_type = Text)]
+        pub kind: String,
+        #[diesel(sql_type = Text)]
+        pub mapping: String,
+        #[diesel(sql_type = Text)]
+        pub created_by: String,
+        #[diesel(sql_type = Timestamptz)]
+        pub updated_at: DateTime<Utc>,
+    }
+
+    impl Saved {
+        pub fn fields(&self) -> Mapping {
+            toml::from_str(&self.mapping).unwrap_or_default()
+        }
+    }
+
+    /// Checks a mapping against the fields of its kind.
+    pub fn validate(kind: ImportKind, mapping: &Mapping) -> Result<()> {
+        if mapping.is_empty() {
+            return Err(Error::invalid("mapping", "map at least one field"));
+        }
+        for (field, header) in mapping {
+            if !kind.fields().iter().any(|spec| spec.key == field) {
+                return Err(Error::invalid(
+                    "mapping",
+                    format!("'{field}' is not a field of this kind"),
+                ));
+            }
+            let header = header.trim();
+            if header.is_empty() || header.chars().count() > 100 {
+                return Err(Error::invalid(
+                    "mapping",
+                    format!("the header of '{field}' must have 1 to 100 characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn save(
+        connection: &mut PgConnection,
+        username: &str,
+        name: &str,
+        kind: ImportKind,
+        mapping: &Mapping,
+    ) -> Result<Saved> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            return Err(Error::invalid("name", "must have 1 to 60 characters"));
+        }
+        validate(kind, mapping)?;
+        let text = toml::to_string(mapping).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(sql_query(
+            "INSERT INTO import_mappings (name, kind, mapping, created_by) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, mapping = EXCLUDED.mapping, \
+                created_by = EXCLUDED.created_by, updated_at = now() \
+             RETURNING name, kind, mapping, created_by, updated_at",
+        )
+        .bind::<Text, _>(name)
+        .bind::<Text, _>(kind_key(kind))
+        .bind::<Text, _>(&text)
+        .bind::<Text, _>(username)
+        .get_result(connection)?)
+    }
+
+    pub fn list(connection: &mut PgConnection, kind: Option<ImportKind>) -> Result<Vec<Saved>> {
+        Ok(sql_query(
+            "SELECT name, kind, mapping, created_by, updated_at FROM import_mappings \
+             WHERE $1 = '' OR kind = $1 ORDER BY name",
+        )
+        .bind::<Text, _>(kind.map(kind_key).unwrap_or(""))
+        .load(connection)?)
+    }
+
+    pub fn find(connection: &mut PgConnection, name: &str) -> Result<Saved> {
+        sql_query("SELECT name, kind, mapping, created_by, updated_at FROM import_mappings WHERE name = $1")
+            .bind::<Text, _>(name)
+            .get_result(connection)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no saved mapping named '{name}'")))
+    }
+
+    pub fn delete(connection: &mut PgConnection, name: &str) -> Result<()> {
+        let deleted = sql_query("DELETE FROM import_mappings WHERE name = $1")
+            .bind::<Text, _>(name)
+            .execute(connection)?;
+        if deleted == 0 {
+            return Err(Error::NotFound(format!("no saved mapping named '{name}'")));
+        }
+        Ok(())
+    }
+}

@@ -160,8 +160,14 @@ enum ImportCommand {
         #[arg(long)]
         sheet: Option<String>,
         /// TOML file mapping field keys to column headers, e.g. `meter_no = "燃气表编号"`.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "mapping_name")]
         mapping: Option<PathBuf>,
+        /// A mapping saved by name (in the client or with --save-mapping).
+        #[arg(long, value_name = "NAME")]
+        mapping_name: Option<String>,
+        /// Save the mapping of --mapping under this name for later imports.
+        #[arg(long, value_name = "NAME", requires = "mapping")]
+        save_mapping: Option<String>,
         /// Existing accounts that differ: update, skip or fail.
         #[arg(long, default_value = "update")]
         policy: String,
@@ -517,6 +523,8 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             file,
             sheet,
             mapping,
+            mapping_name,
+            save_mapping,
             policy,
             dry_run,
             partial,
@@ -524,7 +532,7 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
         } => {
             let dir = DataDir::new(&dir.data_dir)?;
             let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let mapping = match &mapping {
+            let mut mapping = match &mapping {
                 Some(path) => {
                     let text = std::fs::read_to_string(path).map_err(|error| {
                         anyhow::anyhow!("cannot read {}: {error}", path.display())
@@ -548,6 +556,27 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default();
                 file.with_file_name(format!("{stem}-错误行.xlsx"))
             });
+            if mapping_name.is_some() || save_mapping.is_some() {
+                mapping = commands::with_database(&dir, |_, app_url, _| {
+                    let mut connection = db::connect(app_url)?;
+                    if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
+                        import::mappings::save(
+                            &mut connection,
+                            "console",
+                            name,
+                            ImportKind::Accounts,
+                            fields,
+                        )?;
+                        println!("mapping saved as '{name}'");
+                    }
+                    match &mapping_name {
+                        Some(name) => Ok(Some(
+                            import::mappings::find(&mut connection, name)?.fields(),
+                        )),
+                        None => Ok(mapping.clone()),
+                    }
+                })?;
+            }
             let keys = dir.pii_keys()?;
             let started = std::time::Instant::now();
             let bar = indicatif::ProgressBar::new(1);

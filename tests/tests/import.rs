@@ -676,3 +676,94 @@ fn formula_looking_values_stay_inert_text_in_error_files_and_exports() -> anyhow
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mappings_are_saved_by_name_and_reused() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let mut client = ImportServiceClient::new(server.channel().await?);
+    let mapping: std::collections::HashMap<String, String> = [
+        ("account_no", "＊用户编号"),
+        ("customer_name", "客户名称"),
+        ("id_number", "身份证号"),
+        ("phone", "＊联系电话（必填）"),
+        ("address", "安装地址"),
+        ("meter_no", "表具编号【必填】"),
+        ("meter_type", "表具类型"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let save = |name: &str, mapping: std::collections::HashMap<String, String>| {
+        pb::SaveImportMappingRequest {
+            name: name.to_owned(),
+            kind: pb::ImportKind::Accounts as i32,
+            mapping,
+        }
+    };
+    let saved = client
+        .save_import_mapping(authed(save("老系统台账", mapping.clone()), &token))
+        .await?
+        .into_inner();
+    assert_eq!(saved.updated_by, "zhangmin");
+    let mut bad = mapping.clone();
+    bad.insert("no_such_field".into(), "x".into());
+    let refused = client
+        .save_import_mapping(authed(save("坏映射", bad), &token))
+        .await
+        .err();
+    assert_eq!(
+        refused.map(|s| s.code()),
+        Some(tonic::Code::InvalidArgument)
+    );
+    let listed = client
+        .list_import_mappings(authed(
+            pb::ListImportMappingsRequest {
+                kind: pb::ImportKind::Accounts as i32,
+            },
+            &token,
+        ))
+        .await?
+        .into_inner()
+        .mappings;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].mapping, mapping);
+
+    // The saved mapping reads the fixture like automatic recognition does.
+    let fields: import::accounts::Mapping = listed[0].mapping.clone().into_iter().collect();
+    let db = server.db.clone();
+    let keys = server.pii.clone();
+    let path = ledger_fixtures::accounts_small_paths()[0].clone();
+    let report =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<import::accounts::Report> {
+            let mut run = request(&path, true, false, None);
+            run.mapping = Some(&fields);
+            Ok(import::import_accounts_file(&mut db.app()?, &keys, &actor(), &run)?.0)
+        })
+        .await??;
+    let expected = ledger_fixtures::accounts_small_expected();
+    assert_eq!(report.certificate.counts.new as usize, expected.valid);
+
+    client
+        .delete_import_mapping(authed(
+            pb::DeleteImportMappingRequest {
+                name: "老系统台账".into(),
+            },
+            &token,
+        ))
+        .await?;
+    let gone = client
+        .delete_import_mapping(authed(
+            pb::DeleteImportMappingRequest {
+                name: "老系统台账".into(),
+            },
+            &token,
+        ))
+        .await
+        .err();
+    assert_eq!(gone.map(|s| s.code()), Some(tonic::Code::NotFound));
+    server.shutdown().await
+}

@@ -145,6 +145,21 @@ fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb:
     }
 }
 
+fn mapping_to_wire(saved: &import::mappings::Saved) -> pb::ImportMapping {
+    pb::ImportMapping {
+        name: saved.name.clone(),
+        kind: match saved.kind.as_str() {
+            "accounts" => pb::ImportKind::Accounts,
+            "readings" => pb::ImportKind::Readings,
+            "payments" => pb::ImportKind::Payments,
+            _ => pb::ImportKind::Unspecified,
+        } as i32,
+        mapping: saved.fields().into_iter().collect(),
+        updated_by: saved.created_by.clone(),
+        updated_at: Some(super::timestamp(saved.updated_at)),
+    }
+}
+
 #[tonic::async_trait]
 impl ImportService for ImportApi {
     async fn upload_import_file(
@@ -379,6 +394,50 @@ impl ImportService for ImportApi {
             let _ = sender.blocking_send(event);
         });
         Ok(Response::new(ReceiverStream::new(receiver)))
+    }
+
+    async fn list_import_mappings(
+        &self,
+        request: Request<pb::ListImportMappingsRequest>,
+    ) -> Result<Response<pb::ListImportMappingsResponse>, Status> {
+        let kind = match request.into_inner().kind {
+            0 => None,
+            value => Some(kind_from_wire(value)?),
+        };
+        let saved = with_connection(&self.state, move |connection| {
+            import::mappings::list(connection, kind)
+        })
+        .await?;
+        Ok(Response::new(pb::ListImportMappingsResponse {
+            mappings: saved.iter().map(mapping_to_wire).collect(),
+        }))
+    }
+
+    async fn save_import_mapping(
+        &self,
+        request: Request<pb::SaveImportMappingRequest>,
+    ) -> Result<Response<pb::ImportMapping>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let kind = kind_from_wire(input.kind)?;
+        let mapping: BTreeMap<String, String> = input.mapping.into_iter().collect();
+        let saved = with_connection(&self.state, move |connection| {
+            import::mappings::save(connection, &caller.username, &input.name, kind, &mapping)
+        })
+        .await?;
+        Ok(Response::new(mapping_to_wire(&saved)))
+    }
+
+    async fn delete_import_mapping(
+        &self,
+        request: Request<pb::DeleteImportMappingRequest>,
+    ) -> Result<Response<pb::DeleteImportMappingResponse>, Status> {
+        let name = request.into_inner().name;
+        with_connection(&self.state, move |connection| {
+            import::mappings::delete(connection, &name)
+        })
+        .await?;
+        Ok(Response::new(pb::DeleteImportMappingResponse {}))
     }
 
     async fn get_import_template(

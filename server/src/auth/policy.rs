@@ -120,6 +120,18 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(BACK_OFFICE),
     ),
     (
+        "/gascis.v1.ImportService/ListImportMappings",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ImportService/SaveImportMapping",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.ImportService/DeleteImportMapping",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
         "/gascis.v1.ImportService/GetImportTemplate",
         Access::Roles(BACK_OFFICE),
     ),
