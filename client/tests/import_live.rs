@@ -395,3 +395,128 @@ async fn a_dropped_run_writes_nothing() -> anyhow::Result<()> {
     server.shutdown().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_saved_by_name_is_listed_applied_and_deleted() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhaomin", "赵敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let session = sign_in(&server, "zhaomin", "back-office-1").await?;
+    let work = tempfile::tempdir()?;
+    let ledger = work.path().join("accounts_small.ods");
+    std::fs::copy(
+        ledger_fixtures::fixtures_dir().join("accounts_small.ods"),
+        &ledger,
+    )?;
+    let mut app = import_app(session.clone());
+    let _ = upload_and_inspect(&mut app, &session, &ledger).await?;
+    let kind = import_of(&app).kind();
+
+    // None saved yet.
+    let listed = import_api::list_mappings(session.clone(), kind).await;
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingsListed(listed.clone()))],
+    );
+    assert!(listed?.mappings.is_empty());
+    assert!(shows(&app, "暂无"));
+
+    // A name the server refuses is said under the name field.
+    let too_long = "台".repeat(61);
+    let refused = import_api::save_mapping(
+        session.clone(),
+        too_long,
+        kind,
+        import_of(&app).mapping().current(),
+    )
+    .await;
+    match &refused {
+        Err(ApiError::InvalidField { field, .. }) => assert_eq!(field, "name"),
+        other => panic!("a 61-character name is refused: {other:?}"),
+    }
+
+    // 保存当前映射: the recognised columns, by name.
+    let name = "老系统台账2019版";
+    feed(
+        &mut app,
+        [
+            to_import(import::Message::MappingNameChanged(name.into())),
+            to_import(import::Message::SaveMapping),
+        ],
+    );
+    assert!(import_of(&app).saved_mappings().busy);
+    let current = import_of(&app).mapping().current();
+    assert_eq!(current.len(), 13);
+    let saved = import_api::save_mapping(session.clone(), name.into(), kind, current).await;
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingSaved(saved.clone()))],
+    );
+    let saved = saved?;
+    assert_eq!(saved.name, name);
+    assert_eq!(saved.kind, kind as i32);
+    assert_eq!(saved.mapping.len(), 13);
+    assert!(shows(&app, "已保存"));
+
+    // The list shows it, with who saved it.
+    let listed = import_api::list_mappings(session.clone(), kind).await?;
+    assert_eq!(listed.mappings.len(), 1);
+    assert_eq!(listed.mappings[0].name, name);
+    assert_eq!(listed.mappings[0].updated_by, "zhaomin");
+    assert_eq!(listed.mappings[0].mapping, saved.mapping);
+    feed(
+        &mut app,
+        [
+            to_import(import::Message::MappingsListed(Ok(listed))),
+            to_import(import::Message::SavedMappingSelected(name.into())),
+            to_import(import::Message::ApplySavedMapping),
+        ],
+    );
+    assert!(shows(&app, "已修改"));
+    let settings = import_of(&app).settings().unwrap();
+    assert_eq!(settings.mapping.len(), 13, "the applied mapping is sent");
+
+    // The dry run with it counts as automatic recognition does.
+    let expected = ledger_fixtures::accounts_small_expected();
+    assert_eq!(expected.sheet, settings.sheet);
+    feed(&mut app, [to_import(import::Message::GoTo(Step::DryRun))]);
+    let _ = run(&mut app, &session, import::Message::StartDryRun).await;
+    let dry_run = import_of(&app).dry_run().expect("the dry run reported");
+    assert_eq!(dry_run.settings.mapping.len(), 13);
+    let report = &dry_run.report;
+    assert!(report.dry_run);
+    assert_eq!(report.rows_read, 10);
+    assert_eq!(report.rows_new, 9);
+    assert_eq!(report.rows_invalid, 1);
+    assert!(same_amount(&report.file_balance, "6822.10"));
+    assert!(same_amount(&report.file_arrears, "1236.55"));
+
+    // 删除, after asking; the list is empty again.
+    feed(
+        &mut app,
+        [
+            to_import(import::Message::GoTo(Step::Mapping)),
+            to_import(import::Message::DeleteSavedMapping),
+            to_import(import::Message::ConfirmDeleteSavedMapping),
+        ],
+    );
+    assert!(import_of(&app).saved_mappings().busy);
+    let deleted = import_api::delete_mapping(session.clone(), name.into()).await;
+    feed(
+        &mut app,
+        [to_import(import::Message::SavedMappingDeleted(
+            deleted.map(|()| name.to_owned()),
+        ))],
+    );
+    assert!(import_of(&app).saved_mappings().list.is_empty());
+    assert!(
+        import_api::delete_mapping(session.clone(), name.into())
+            .await
+            .is_err(),
+        "a mapping no longer there cannot be deleted"
+    );
+    let listed = import_api::list_mappings(session.clone(), kind).await?;
+    assert!(listed.mappings.is_empty());
+    Ok(())
+}

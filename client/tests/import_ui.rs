@@ -873,3 +873,163 @@ fn render_screenshots() {
     feed(&mut app, [to_import(import::Message::GoTo(Step::Mapping))]);
     save(&app, "import-mapping-english", None);
 }
+
+/// A saved mapping of an older export: the meter column by its typo'd
+/// header, the district by a column this sheet lacks.
+fn saved_mappings() -> pb::ListImportMappingsResponse {
+    let mut mapping: std::collections::HashMap<String, String> = inspected()
+        .fields
+        .iter()
+        .filter(|field| !field.header.is_empty())
+        .map(|field| (field.field.clone(), field.header.clone()))
+        .collect();
+    mapping.insert("meter_no".into(), "表具編号".into());
+    mapping.insert("district".into(), "所属区县".into());
+    pb::ListImportMappingsResponse {
+        mappings: vec![pb::ImportMapping {
+            name: "老系统台账2019版".into(),
+            kind: pb::ImportKind::Accounts as i32,
+            mapping,
+            updated_by: "zhaomin".into(),
+            updated_at: None,
+        }],
+    }
+}
+
+#[test]
+fn a_saved_mapping_is_picked_and_applied() {
+    let (_runtime, mut app) = import_app();
+    upload_and_inspect(&mut app);
+    assert!(shows(&app, "已保存的映射"));
+    assert!(shows(&app, "暂无"), "nothing listed yet");
+    assert!(!shows(&app, "已修改"));
+
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingsListed(Ok(
+            saved_mappings(),
+        )))],
+    );
+    assert!(!shows(&app, "暂无"));
+    // Picked as the pick list would report it.
+    feed(
+        &mut app,
+        [to_import(import::Message::SavedMappingSelected(
+            "老系统台账2019版".into(),
+        ))],
+    );
+    assert_eq!(
+        import_of(&app).saved_mappings().selected.as_deref(),
+        Some("老系统台账2019版")
+    );
+    let applied = click_text(&mut app, "应用");
+    assert!(
+        import_messages(&applied)
+            .iter()
+            .any(|message| matches!(message, import::Message::ApplySavedMapping))
+    );
+
+    // The meter is mapped now, every field is the user's, and the district's
+    // column is not in this sheet.
+    assert!(!shows(&app, "缺少必填列"));
+    assert!(shows(&app, "已修改"));
+    assert!(shows(&app, "缺少列"));
+    assert!(shows(&app, "所属区县"));
+    let mapping = import_of(&app).mapping();
+    assert_eq!(mapping.chosen("meter_no"), Some("表具編号"));
+    assert_eq!(mapping.chosen("district"), None);
+    assert_eq!(mapping.absent("district"), Some("所属区县"));
+    assert!(import_of(&app).can_run());
+
+    // The dry run carries the mapping.
+    let _ = click_text(&mut app, "下一步：预检");
+    let _ = click_text(&mut app, "开始预检");
+    let request = &import_of(&app).run().expect("the dry run goes").request;
+    assert!(request.dry_run);
+    assert_eq!(
+        request.mapping.get("meter_no").map(String::as_str),
+        Some("表具編号")
+    );
+    assert_eq!(
+        request.mapping.get("account_no").map(String::as_str),
+        Some("＊用户编号")
+    );
+    assert!(!request.mapping.contains_key("district"));
+    assert_eq!(request.mapping.len(), 13);
+}
+
+#[test]
+fn a_mapping_is_saved_by_name_and_deleted_after_asking() {
+    let (_runtime, mut app) = import_app();
+    upload_and_inspect(&mut app);
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingsListed(Ok(
+            pb::ListImportMappingsResponse::default(),
+        )))],
+    );
+
+    // No name: said under the field, nothing sent.
+    let _ = click_text(&mut app, "保存当前映射");
+    assert!(shows(&app, "请填写映射名称"));
+    assert!(!import_of(&app).saved_mappings().busy);
+
+    type_into(&mut app, import::MAPPING_NAME_INPUT, "旧版");
+    let _ = click_text(&mut app, "保存当前映射");
+    assert!(import_of(&app).saved_mappings().busy);
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingSaved(Err(
+            ApiError::InvalidField {
+                field: "name".into(),
+                message: "a mapping name is 1 to 60 characters".into(),
+            },
+        )))],
+    );
+    assert!(shows(&app, "a mapping name is 1 to 60 characters"));
+
+    let _ = click_text(&mut app, "保存当前映射");
+    let saved = saved_mappings().mappings.remove(0);
+    feed(
+        &mut app,
+        [to_import(import::Message::MappingSaved(Ok(
+            pb::ImportMapping {
+                name: "旧版".into(),
+                ..saved
+            },
+        )))],
+    );
+    assert!(shows(&app, "已保存"));
+    assert_eq!(
+        import_of(&app).saved_mappings().selected.as_deref(),
+        Some("旧版")
+    );
+
+    // 删除 asks first; 取消 keeps it.
+    let _ = click_text(&mut app, "删除");
+    assert!(shows(
+        &app,
+        "删除已保存的映射“旧版”？其他人也将无法再使用它。"
+    ));
+    let _ = click_text(&mut app, "取消");
+    assert!(!shows(
+        &app,
+        "删除已保存的映射“旧版”？其他人也将无法再使用它。"
+    ));
+    let _ = click_text(&mut app, "删除");
+    let confirmed = click_text(&mut app, "确认删除");
+    assert!(
+        import_messages(&confirmed)
+            .iter()
+            .any(|message| matches!(message, import::Message::ConfirmDeleteSavedMapping))
+    );
+    assert!(import_of(&app).saved_mappings().busy);
+    feed(
+        &mut app,
+        [to_import(import::Message::SavedMappingDeleted(Ok(
+            "旧版".into()
+        )))],
+    );
+    assert!(import_of(&app).saved_mappings().list.is_empty());
+    assert!(shows(&app, "暂无"));
+}

@@ -152,6 +152,50 @@ pub async fn inspect_file(
         .into_inner())
 }
 
+/// The saved column mappings of `kind` (unspecified: of every kind).
+pub async fn list_mappings(
+    session: Session,
+    kind: pb::ImportKind,
+) -> Result<pb::ListImportMappingsResponse, ApiError> {
+    let request = pb::ListImportMappingsRequest { kind: kind as i32 };
+    Ok(client(&session)
+        .list_import_mappings(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// Saves `mapping` (field key -> header text) as `name`, replacing a
+/// mapping of that name. A bad name or mapping comes back as
+/// [`ApiError::InvalidField`] naming `name` or `mapping`.
+pub async fn save_mapping(
+    session: Session,
+    name: String,
+    kind: pb::ImportKind,
+    mapping: Vec<(String, String)>,
+) -> Result<pb::ImportMapping, ApiError> {
+    let request = pb::SaveImportMappingRequest {
+        name,
+        kind: kind as i32,
+        mapping: mapping.into_iter().collect::<HashMap<_, _>>(),
+    };
+    Ok(client(&session)
+        .save_import_mapping(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// Deletes the saved mapping `name`; a name not there is an error.
+pub async fn delete_mapping(session: Session, name: String) -> Result<(), ApiError> {
+    let request = pb::DeleteImportMappingRequest { name };
+    client(&session)
+        .delete_import_mapping(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?;
+    Ok(())
+}
+
 /// What a running import reports: progress, then its end.
 #[derive(Debug, Clone)]
 pub enum RunEvent {

@@ -48,6 +48,18 @@ pub enum Key {
     MatchNone,
     MatchMissingRequired,
     ResetMapping,
+    ColumnAbsent,
+    SavedMappings,
+    NoSavedMappings,
+    ChooseSavedMapping,
+    ApplyMapping,
+    MappingName,
+    MappingNamePlaceholder,
+    MappingNameRequired,
+    SaveMapping,
+    MappingSaved,
+    DeleteMapping,
+    ConfirmDeleteMapping,
     Back,
     NextToDryRun,
     NextToImport,
@@ -189,6 +201,21 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::MatchNone => ("不导入", "Not imported"),
         Key::MatchMissingRequired => ("缺少必填列", "Required column missing"),
         Key::ResetMapping => ("恢复自动识别", "Back to automatic"),
+        Key::ColumnAbsent => ("缺少列", "Column missing"),
+        Key::SavedMappings => ("已保存的映射", "Saved mappings"),
+        Key::NoSavedMappings => ("暂无", "None yet"),
+        Key::ChooseSavedMapping => ("请选择", "Choose…"),
+        Key::ApplyMapping => ("应用", "Apply"),
+        Key::MappingName => ("保存为", "Save as"),
+        Key::MappingNamePlaceholder => (
+            "映射名称，例如 老系统台账2019版",
+            "Mapping name, e.g. old system 2019",
+        ),
+        Key::MappingNameRequired => ("请填写映射名称", "Enter a name for the mapping"),
+        Key::SaveMapping => ("保存当前映射", "Save current mapping"),
+        Key::MappingSaved => ("已保存", "Saved"),
+        Key::DeleteMapping => ("删除", "Delete"),
+        Key::ConfirmDeleteMapping => ("确认删除", "Delete it"),
         Key::Back => ("上一步", "Back"),
         Key::NextToDryRun => ("下一步：预检", "Next: check run"),
         Key::NextToImport => ("下一步：导入", "Next: import"),
@@ -612,6 +639,18 @@ pub fn missing_required(language: Language, labels: &[String]) -> String {
     }
 }
 
+/// "删除已保存的映射“老系统台账2019版”？其他人也将无法再使用它。".
+pub fn delete_mapping_question(language: Language, name: &str) -> String {
+    match language {
+        Language::SimplifiedChinese => {
+            format!("删除已保存的映射“{name}”？其他人也将无法再使用它。")
+        }
+        Language::English => {
+            format!("Delete the saved mapping “{name}”? Nobody will be able to use it any more.")
+        }
+    }
+}
+
 /// "另有 120 条未显示，请保存错误文件查看全部".
 pub fn more_errors(language: Language, hidden: usize) -> String {
     match language {
@@ -819,6 +858,13 @@ mod tests {
             Key::NoHeader,
             Key::Cancelled,
             Key::UnbalancedAdvice,
+            Key::ColumnAbsent,
+            Key::SavedMappings,
+            Key::NoSavedMappings,
+            Key::MappingNamePlaceholder,
+            Key::SaveMapping,
+            Key::MappingSaved,
+            Key::ConfirmDeleteMapping,
         ];
         for key in keys {
             let (zh, en) = texts(key);

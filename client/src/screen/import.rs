@@ -34,6 +34,9 @@ pub use mapping::Mapping;
 /// The id of the file path field, which gets the focus when the area opens.
 pub const PATH_INPUT: &str = "import-path";
 
+/// The id of the saved mapping's name field.
+pub const MAPPING_NAME_INPUT: &str = "import-mapping-name";
+
 /// The id of the error file path field.
 pub const ERROR_FILE_INPUT: &str = "import-error-file";
 
@@ -105,6 +108,37 @@ pub enum Busy {
     Picking,
 }
 
+/// The saved column mappings of the kind, and the row of step 2 that
+/// applies, saves and deletes them. Their calls go beside the others: a
+/// slow list must not hold up the mapping or a run.
+#[derive(Debug, Clone, Default)]
+pub struct SavedMappings {
+    /// The kind's mappings, by name.
+    pub list: Vec<pb::ImportMapping>,
+    /// The name picked in 已保存的映射.
+    pub selected: Option<String>,
+    /// The name typed for 保存当前映射.
+    pub name: String,
+    /// What is wrong with `name`.
+    pub name_error: Option<NameProblem>,
+    /// The name just saved, for 已保存.
+    pub saved: Option<String>,
+    /// 删除 was pressed: the question is shown.
+    pub confirm_delete: bool,
+    /// A list, save or delete in flight.
+    pub busy: bool,
+    /// What went wrong with a list or a delete (or a save, not of a field).
+    pub problem: Option<ApiError>,
+}
+
+/// What is wrong with the name a mapping is saved under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    Required,
+    /// The server refused the name or the mapping, in its words.
+    Server(String),
+}
+
 /// What is wrong with the typed file path, found before any upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathProblem {
@@ -169,6 +203,7 @@ pub struct Import {
     upload: Option<Uploaded>,
     inspection: Option<pb::InspectImportFileResponse>,
     mapping: Mapping,
+    saved_mappings: SavedMappings,
     policy: pb::ImportPolicy,
     partial: bool,
     run: Option<Run>,
@@ -200,6 +235,21 @@ pub enum Message {
         header: Option<String>,
     },
     ResetMapping,
+    /// The saved mappings of the kind came.
+    MappingsListed(Result<pb::ListImportMappingsResponse, ApiError>),
+    SavedMappingSelected(String),
+    /// Takes the choices of the selected saved mapping.
+    ApplySavedMapping,
+    MappingNameChanged(String),
+    /// Saves the current choices under the typed name.
+    SaveMapping,
+    MappingSaved(Result<pb::ImportMapping, ApiError>),
+    /// Asks whether to delete the selected saved mapping.
+    DeleteSavedMapping,
+    ConfirmDeleteSavedMapping,
+    KeepSavedMapping,
+    /// The saved mapping of that name was deleted.
+    SavedMappingDeleted(Result<String, ApiError>),
     PolicySelected(pb::ImportPolicy),
     StartDryRun,
     PartialToggled(bool),
@@ -255,6 +305,7 @@ impl Import {
             upload: None,
             inspection: None,
             mapping: Mapping::default(),
+            saved_mappings: SavedMappings::default(),
             policy: pb::ImportPolicy::Update,
             partial: false,
             run: None,
@@ -305,6 +356,10 @@ impl Import {
 
     pub fn mapping(&self) -> &Mapping {
         &self.mapping
+    }
+
+    pub fn saved_mappings(&self) -> &SavedMappings {
+        &self.saved_mappings
     }
 
     pub fn run(&self) -> Option<&Run> {
@@ -434,6 +489,157 @@ impl Import {
         ))
     }
 
+    /// Asks for the saved mappings of the kind.
+    fn list_mappings(&mut self) -> Task<Message> {
+        self.saved_mappings.busy = true;
+        self.saved_mappings.problem = None;
+        Task::perform(
+            api::list_mappings(self.session.clone(), self.kind),
+            Message::MappingsListed,
+        )
+    }
+
+    fn selected_mapping(&self) -> Option<&pb::ImportMapping> {
+        let selected = self.saved_mappings.selected.as_deref()?;
+        self.saved_mappings
+            .list
+            .iter()
+            .find(|saved| saved.name == selected)
+    }
+
+    fn saved_mapping_update(&mut self, message: Message) -> Action {
+        let saved = &mut self.saved_mappings;
+        match message {
+            Message::MappingsListed(result) => {
+                saved.busy = false;
+                match result {
+                    Ok(response) => {
+                        let kind = self.kind as i32;
+                        let mut list: Vec<pb::ImportMapping> = response
+                            .mappings
+                            .into_iter()
+                            .filter(|mapping| mapping.kind == kind)
+                            .collect();
+                        list.sort_by(|a, b| a.name.cmp(&b.name));
+                        if saved
+                            .selected
+                            .as_ref()
+                            .is_some_and(|name| !list.iter().any(|known| &known.name == name))
+                        {
+                            saved.selected = None;
+                            saved.confirm_delete = false;
+                        }
+                        saved.list = list;
+                    }
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    Err(error) => saved.problem = Some(error),
+                }
+            }
+            Message::SavedMappingSelected(name) => {
+                saved.confirm_delete = false;
+                saved.selected = Some(name);
+            }
+            Message::ApplySavedMapping => {
+                if self.busy.is_none()
+                    && self.run.is_none()
+                    && let Some(chosen) = self.selected_mapping().map(|saved| saved.mapping.clone())
+                {
+                    self.mapping.apply_saved(&chosen);
+                    if self.saved_mappings.name.trim().is_empty()
+                        && let Some(name) = &self.saved_mappings.selected
+                    {
+                        self.saved_mappings.name = name.clone();
+                    }
+                }
+            }
+            Message::MappingNameChanged(name) => {
+                saved.name = name;
+                saved.name_error = None;
+                saved.saved = None;
+            }
+            Message::SaveMapping => {
+                if saved.busy {
+                    return Action::None;
+                }
+                let name = saved.name.trim().to_owned();
+                saved.saved = None;
+                saved.problem = None;
+                if name.is_empty() {
+                    saved.name_error = Some(NameProblem::Required);
+                    return Action::Run(iced::widget::operation::focus(MAPPING_NAME_INPUT));
+                }
+                saved.name_error = None;
+                saved.busy = true;
+                return Action::Run(Task::perform(
+                    api::save_mapping(
+                        self.session.clone(),
+                        name,
+                        self.kind,
+                        self.mapping.current(),
+                    ),
+                    Message::MappingSaved,
+                ));
+            }
+            Message::MappingSaved(result) => {
+                saved.busy = false;
+                match result {
+                    Ok(mapping) => {
+                        saved.saved = Some(mapping.name.clone());
+                        saved.selected = Some(mapping.name.clone());
+                        saved.confirm_delete = false;
+                        saved.list.retain(|known| known.name != mapping.name);
+                        saved.list.push(mapping);
+                        saved.list.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    Err(ApiError::InvalidField { field, message })
+                        if field == "name" || field == "mapping" =>
+                    {
+                        saved.name_error = Some(NameProblem::Server(message));
+                        return Action::Run(iced::widget::operation::focus(MAPPING_NAME_INPUT));
+                    }
+                    Err(error) => saved.problem = Some(error),
+                }
+            }
+            Message::DeleteSavedMapping => {
+                saved.confirm_delete = saved.selected.is_some() && !saved.busy;
+            }
+            Message::KeepSavedMapping => saved.confirm_delete = false,
+            Message::ConfirmDeleteSavedMapping => {
+                let Some(name) = saved.selected.clone().filter(|_| saved.confirm_delete) else {
+                    return Action::None;
+                };
+                if saved.busy {
+                    return Action::None;
+                }
+                saved.confirm_delete = false;
+                saved.busy = true;
+                saved.problem = None;
+                saved.saved = None;
+                let deleted = name.clone();
+                return Action::Run(Task::perform(
+                    api::delete_mapping(self.session.clone(), name),
+                    move |result| Message::SavedMappingDeleted(result.map(|()| deleted.clone())),
+                ));
+            }
+            Message::SavedMappingDeleted(result) => {
+                saved.busy = false;
+                match result {
+                    Ok(name) => {
+                        saved.list.retain(|known| known.name != name);
+                        if saved.selected.as_ref() == Some(&name) {
+                            saved.selected = None;
+                        }
+                    }
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    Err(error) => saved.problem = Some(error),
+                }
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
     fn start_run(&mut self, kind: RunKind) -> Action {
         let allowed = match kind {
             RunKind::DryRun => self.can_run(),
@@ -534,8 +740,12 @@ impl Import {
         match message {
             Message::GoTo(step) => {
                 if self.run.is_none() && self.is_reachable(step) {
+                    let opened = step == Step::Mapping && self.step != Step::Mapping;
                     self.step = step;
                     self.problem = None;
+                    if opened && !self.saved_mappings.busy {
+                        return Action::Run(Task::batch([self.focus(), self.list_mappings()]));
+                    }
                     return Action::Run(self.focus());
                 }
             }
@@ -682,6 +892,8 @@ impl Import {
                         if self.step == Step::ChooseFile {
                             self.step = Step::Mapping;
                         }
+                        // The kind may have changed: its own saved mappings.
+                        return Action::Run(self.list_mappings());
                     }
                     Err(ApiError::SessionExpired) => return Action::SessionExpired,
                     Err(error) => self.problem = Some(error),
@@ -697,6 +909,16 @@ impl Import {
                     self.mapping.reset();
                 }
             }
+            Message::MappingsListed(_)
+            | Message::SavedMappingSelected(_)
+            | Message::ApplySavedMapping
+            | Message::MappingNameChanged(_)
+            | Message::SaveMapping
+            | Message::MappingSaved(_)
+            | Message::DeleteSavedMapping
+            | Message::ConfirmDeleteSavedMapping
+            | Message::KeepSavedMapping
+            | Message::SavedMappingDeleted(_) => return self.saved_mapping_update(message),
             Message::PolicySelected(policy) => {
                 if self.is_idle() {
                     self.policy = policy;
@@ -1059,6 +1281,7 @@ impl Import {
             ));
         } else {
             page = page
+                .push(self.saved_mappings_view(language, idle))
                 .push(mapping::view(language, &self.mapping, idle))
                 .push(mapping::footer(language, &self.mapping, idle));
         }
@@ -1075,6 +1298,124 @@ impl Import {
             self.can_run().then_some(Message::GoTo(Step::DryRun)),
         ));
         card(page.into())
+    }
+
+    /// 已保存的映射 [pick] 应用 删除 · 保存为 [name] 保存当前映射.
+    fn saved_mappings_view(&self, language: Language, idle: bool) -> Element<'_, Message> {
+        let saved = &self.saved_mappings;
+        let names: Vec<String> = saved.list.iter().map(|known| known.name.clone()).collect();
+        // A pick list's placeholder is not text on screen: say 暂无 in words.
+        let picker: Element<'_, Message> = if names.is_empty() {
+            text(tr(language, Key::NoSavedMappings))
+                .size(14)
+                .style(theme::text::muted)
+                .width(Length::Fixed(220.0))
+                .into()
+        } else {
+            pick_list(names, saved.selected.clone(), Message::SavedMappingSelected)
+                .placeholder(tr(language, Key::ChooseSavedMapping))
+                .text_size(14)
+                .padding([4, 10])
+                .width(Length::Fixed(220.0))
+                .style(|theme, status| theme::pick_list::field(theme, status, false))
+                .into()
+        };
+        let has_selected = self.selected_mapping().is_some();
+        let mut name = text_input(tr(language, Key::MappingNamePlaceholder), &saved.name)
+            .id(MAPPING_NAME_INPUT)
+            .padding([5, 10])
+            .size(14)
+            .width(Length::Fill)
+            .style(if saved.name_error.is_some() {
+                theme::text_input::invalid
+            } else {
+                theme::text_input::field
+            });
+        if !saved.busy {
+            name = name
+                .on_input(Message::MappingNameChanged)
+                .on_submit(Message::SaveMapping);
+        }
+        let mut lines = column![
+            row![
+                label(language, Key::SavedMappings),
+                picker,
+                button(text(tr(language, Key::ApplyMapping)).size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press_maybe((idle && has_selected).then_some(Message::ApplySavedMapping)),
+                button(text(tr(language, Key::DeleteMapping)).size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press_maybe(
+                        (!saved.busy && has_selected && !saved.confirm_delete)
+                            .then_some(Message::DeleteSavedMapping),
+                    ),
+                label(language, Key::MappingName),
+                name,
+                button(text(tr(language, Key::SaveMapping)).size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press_maybe((!saved.busy).then_some(Message::SaveMapping)),
+            ]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        ]
+        .spacing(6);
+        match (&saved.name_error, &saved.saved) {
+            (Some(NameProblem::Required), _) => {
+                lines = lines.push(
+                    text(tr(language, Key::MappingNameRequired))
+                        .size(13)
+                        .style(theme::text::error),
+                );
+            }
+            (Some(NameProblem::Server(message)), _) => {
+                lines = lines.push(text(message.as_str()).size(13).style(theme::text::error));
+            }
+            (None, Some(_)) => {
+                lines = lines.push(
+                    text(tr(language, Key::MappingSaved))
+                        .size(13)
+                        .style(theme::text::success),
+                );
+            }
+            (None, None) => {}
+        }
+        if saved.confirm_delete
+            && let Some(selected) = &saved.selected
+        {
+            lines = lines.push(
+                container(
+                    row![
+                        text(texts::delete_mapping_question(language, selected))
+                            .size(14)
+                            .width(Length::Fill),
+                        button(text(tr(language, Key::Cancel)).size(13))
+                            .padding([5, 12])
+                            .style(theme::button::secondary)
+                            .on_press(Message::KeepSavedMapping),
+                        button(text(tr(language, Key::ConfirmDeleteMapping)).size(13))
+                            .padding([5, 12])
+                            .style(theme::button::danger)
+                            .on_press(Message::ConfirmDeleteSavedMapping),
+                    ]
+                    .spacing(10)
+                    .align_y(Alignment::Center),
+                )
+                .padding([8, 12])
+                .width(Length::Fill)
+                .style(theme::container::warning_box),
+            );
+        }
+        if let Some(problem) = &saved.problem {
+            lines = lines.push(problem_box(language, problem));
+        }
+        container(lines)
+            .padding([8, 12])
+            .width(Length::Fill)
+            .style(theme::container::summary)
+            .into()
     }
 
     fn dry_run_view(&self, language: Language) -> Element<'_, Message> {

@@ -4,6 +4,8 @@
 //! own recognition (which also finds the header row) stays in charge
 //! otherwise.
 
+use std::collections::HashMap;
+
 use gascis_common::proto::v1 as pb;
 use iced::widget::{button, column, container, pick_list, row, text};
 use iced::{Alignment, Element, Length};
@@ -26,6 +28,12 @@ pub struct Mapping {
     /// The header chosen for each field of `fields`; `None` leaves the
     /// field out.
     chosen: Vec<Option<String>>,
+    /// For each field of `fields`, the header a saved mapping named that
+    /// the sheet does not have (the field was left unmapped).
+    absent: Vec<Option<String>>,
+    /// Whether a saved mapping was applied: the choice is then the user's,
+    /// and is sent even where it agrees with the proposal.
+    applied: bool,
 }
 
 /// How a field stands.
@@ -39,6 +47,8 @@ pub enum FieldState {
     NotImported,
     /// A required field without a column: nothing can run.
     MissingRequired,
+    /// A saved mapping named a column the sheet does not have.
+    ColumnAbsent,
 }
 
 impl Mapping {
@@ -56,6 +66,8 @@ impl Mapping {
             fields: inspection.fields.clone(),
             headers,
             chosen,
+            absent: vec![None; inspection.fields.len()],
+            applied: false,
         }
     }
 
@@ -86,28 +98,78 @@ impl Mapping {
             && let Some(chosen) = self.chosen.get_mut(index)
         {
             *chosen = header;
+            if let Some(absent) = self.absent.get_mut(index) {
+                *absent = None;
+            }
         }
     }
 
     /// Back to the server's proposal.
     pub fn reset(&mut self) {
         self.chosen = self.fields.iter().map(proposed).collect();
+        self.absent = vec![None; self.fields.len()];
+        self.applied = false;
     }
 
-    /// Whether the user changed anything.
+    /// Takes the choices of a saved mapping (field key -> header text):
+    /// each field gets the header saved for it when the sheet has it, and
+    /// is left unmapped otherwise, the missing header noted. Keys that are
+    /// not fields of this sheet's kind are ignored.
+    pub fn apply_saved(&mut self, saved: &HashMap<String, String>) {
+        let mut chosen = Vec::with_capacity(self.fields.len());
+        let mut absent = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            let header = saved
+                .get(&field.field)
+                .map(|header| header.trim())
+                .filter(|header| !header.is_empty());
+            match header {
+                Some(header) if self.headers.iter().any(|known| known == header) => {
+                    chosen.push(Some(header.to_owned()));
+                    absent.push(None);
+                }
+                Some(header) => {
+                    chosen.push(None);
+                    absent.push(Some(header.to_owned()));
+                }
+                None => {
+                    chosen.push(None);
+                    absent.push(None);
+                }
+            }
+        }
+        self.chosen = chosen;
+        self.absent = absent;
+        self.applied = true;
+    }
+
+    /// The header a saved mapping named for `field` that the sheet lacks.
+    pub fn absent(&self, field: &str) -> Option<&str> {
+        let index = self.fields.iter().position(|known| known.field == field)?;
+        self.absent.get(index)?.as_deref()
+    }
+
+    /// Whether the user changed anything (applying a saved mapping counts).
     pub fn is_changed(&self) -> bool {
-        self.fields
-            .iter()
-            .zip(&self.chosen)
-            .any(|(field, chosen)| *chosen != proposed(field))
+        self.applied
+            || self
+                .fields
+                .iter()
+                .zip(&self.chosen)
+                .any(|(field, chosen)| *chosen != proposed(field))
     }
 
     pub fn state(&self, index: usize) -> FieldState {
         let (Some(field), Some(chosen)) = (self.fields.get(index), self.chosen.get(index)) else {
             return FieldState::NotImported;
         };
+        let absent = self.absent.get(index).is_some_and(Option::is_some);
         match chosen {
+            None if absent => FieldState::ColumnAbsent,
             None if field.required => FieldState::MissingRequired,
+            // An applied mapping's columns are the user's choice, even where
+            // they agree with the proposal.
+            Some(_) if self.applied => FieldState::Changed,
             _ if *chosen != proposed(field) => FieldState::Changed,
             None => FieldState::NotImported,
             Some(_) => FieldState::Recognised,
@@ -130,6 +192,11 @@ impl Mapping {
         if !self.is_changed() {
             return Vec::new();
         }
+        self.current()
+    }
+
+    /// Every field with its column, as chosen now: what 保存当前映射 saves.
+    pub fn current(&self) -> Vec<(String, String)> {
         self.fields
             .iter()
             .zip(&self.chosen)
@@ -178,8 +245,26 @@ fn choices(language: Language, headers: &[String]) -> Vec<ColumnChoice> {
     .collect()
 }
 
-fn state_badge<'a>(language: Language, state: FieldState) -> Element<'a, Message> {
+fn state_badge<'a>(
+    language: Language,
+    state: FieldState,
+    absent: Option<&'a str>,
+) -> Element<'a, Message> {
     let (key, tone) = match state {
+        FieldState::ColumnAbsent => {
+            let badge = widget::badge(tr(language, Key::ColumnAbsent), Tone::Bad);
+            return match absent {
+                Some(header) => column![
+                    badge,
+                    text(header.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .size(12)
+                        .style(theme::text::muted),
+                ]
+                .spacing(2)
+                .into(),
+                None => badge,
+            };
+        }
         FieldState::Recognised => (Key::MatchAuto, Tone::Good),
         FieldState::Changed => (Key::MatchChanged, Tone::Caution),
         FieldState::NotImported => (Key::MatchNone, Tone::Neutral),
@@ -205,7 +290,8 @@ pub fn view<'a>(language: Language, mapping: &'a Mapping, enabled: bool) -> Elem
             .enumerate()
             .map(|(index, (field, chosen))| {
                 let state = mapping.state(index);
-                let missing = state == FieldState::MissingRequired;
+                let missing = state == FieldState::MissingRequired
+                    || (state == FieldState::ColumnAbsent && field.required);
                 let selected = options
                     .iter()
                     .find(|choice| choice.header == *chosen)
@@ -236,7 +322,11 @@ pub fn view<'a>(language: Language, mapping: &'a Mapping, enabled: bool) -> Elem
                     field_cell(language, field, missing),
                     required_cell(language, field.required),
                     column_cell,
-                    state_badge(language, state),
+                    state_badge(
+                        language,
+                        state,
+                        mapping.absent.get(index).and_then(Option::as_deref),
+                    ),
                 ])
             });
     widget::table(&columns, rows)
@@ -387,6 +477,85 @@ mod tests {
         mapping.choose("meter_no", Some("不存在的列".into()));
         mapping.choose("no_such_field", Some("备注".into()));
         assert!(!mapping.is_changed());
+    }
+
+    fn saved(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(field, header)| ((*field).to_owned(), (*header).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_saved_mapping_sets_the_choices() {
+        let mut mapping = Mapping::from_inspection(&inspection());
+        mapping.apply_saved(&saved(&[
+            ("account_no", "＊用户编号"),
+            ("customer_name", "客户名称"),
+            ("meter_no", " 表具编号【必填】 "),
+            ("no_such_field", "备注"),
+        ]));
+        assert_eq!(mapping.chosen("meter_no"), Some("表具编号【必填】"));
+        assert_eq!(mapping.chosen("card_no"), None, "not in the saved mapping");
+        assert!(mapping.is_changed());
+        assert_eq!(mapping.state(0), FieldState::Changed, "applied: the user's");
+        assert_eq!(mapping.state(3), FieldState::NotImported);
+        assert_eq!(
+            mapping.to_request(),
+            vec![
+                ("account_no".to_owned(), "＊用户编号".to_owned()),
+                ("customer_name".to_owned(), "客户名称".to_owned()),
+                ("meter_no".to_owned(), "表具编号【必填】".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_saved_mapping_that_agrees_with_the_proposal_is_still_sent() {
+        let mut mapping = Mapping::from_inspection(&inspection());
+        mapping.apply_saved(&saved(&[
+            ("account_no", "＊用户编号"),
+            ("customer_name", "客户名称"),
+        ]));
+        assert!(mapping.is_changed());
+        assert_eq!(mapping.to_request().len(), 2);
+        mapping.reset();
+        assert!(!mapping.is_changed());
+        assert!(mapping.to_request().is_empty());
+    }
+
+    #[test]
+    fn a_saved_header_the_sheet_lacks_leaves_the_field_unmapped() {
+        let mut mapping = Mapping::from_inspection(&inspection());
+        mapping.apply_saved(&saved(&[
+            ("account_no", "户号（旧）"),
+            ("customer_name", "客户名称"),
+            ("meter_no", "表具编号【必填】"),
+            ("card_no", "IC卡号"),
+        ]));
+        assert_eq!(mapping.chosen("account_no"), None);
+        assert_eq!(mapping.absent("account_no"), Some("户号（旧）"));
+        assert_eq!(mapping.state(0), FieldState::ColumnAbsent);
+        assert_eq!(mapping.state(3), FieldState::ColumnAbsent);
+        assert_eq!(mapping.absent("customer_name"), None);
+        let missing: Vec<&str> = mapping
+            .missing_required()
+            .iter()
+            .map(|field| field.field.as_str())
+            .collect();
+        assert_eq!(missing, ["account_no"], "still blocks the run");
+        assert_eq!(
+            mapping.to_request(),
+            vec![
+                ("customer_name".to_owned(), "客户名称".to_owned()),
+                ("meter_no".to_owned(), "表具编号【必填】".to_owned()),
+            ]
+        );
+
+        // Choosing a column for the field clears the note.
+        mapping.choose("account_no", Some("＊用户编号".into()));
+        assert_eq!(mapping.absent("account_no"), None);
+        assert_eq!(mapping.state(0), FieldState::Changed);
     }
 
     #[test]
