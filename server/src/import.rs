@@ -192,25 +192,8 @@ pub fn import_accounts_file_named(
     );
     let errors: Vec<RowError> = match &outcome {
         Ok(report) => report.errors.clone(),
-        Err(accounts::ImportError::Invalid(_)) => {
-            // Refused as a whole: the report of a dry run names the rows.
-            let dry = accounts::run(
-                connection,
-                keys,
-                actor,
-                &prepared,
-                &accounts::RunOptions {
-                    file_name,
-                    file_sha256: sha256,
-                    policy: request.policy,
-                    dry_run: true,
-                    partial: false,
-                    progress: None,
-                    cancel: request.cancel,
-                },
-            )?;
-            dry.errors
-        }
+        // Refused as a whole: the refusal carries the rows' problems.
+        Err(accounts::ImportError::Invalid { errors, .. }) => errors.clone(),
         Err(_) => Vec::new(),
     };
     if let Some(path) = request.error_file

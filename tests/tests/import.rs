@@ -108,7 +108,7 @@ fn a_messy_ledger_is_cleaned_checked_and_reconciled_to_the_fen() -> anyhow::Resu
         &request(&path, false, false, Some(&errors_path)),
     );
     assert!(
-        matches!(refused, Err(import::FileImportError::Import(import::accounts::ImportError::Invalid(n))) if n as usize == expected.invalid.len())
+        matches!(refused, Err(import::FileImportError::Import(import::accounts::ImportError::Invalid { rows: n, .. })) if n as usize == expected.invalid.len())
     );
     assert_eq!(count(&db, "SELECT count(*) AS count FROM accounts")?, 0);
 

@@ -371,7 +371,7 @@ impl ImportService for ImportApi {
                 match result {
                     Ok((report, _)) => Ok(report_to_wire(&report, error_file)),
                     Err(import::FileImportError::Import(
-                        import::accounts::ImportError::Invalid(rows),
+                        import::accounts::ImportError::Invalid { rows, .. },
                     )) => Ok(pb::ImportReport {
                         rows_invalid: rows as i32,
                         refused: true,

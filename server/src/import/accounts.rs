@@ -41,9 +41,13 @@ pub enum ImportError {
     #[error("mapping: {0}")]
     Mapping(String),
     #[error(
-        "{0} row(s) are invalid; nothing was imported (fix them in the error file, or import the valid rows with --partial)"
+        "{rows} row(s) are invalid; nothing was imported (fix them in the error file, or import the valid rows with --partial)"
     )]
-    Invalid(u32),
+    Invalid {
+        rows: u32,
+        /// Every problem of the refused rows, for the error file.
+        errors: Vec<RowError>,
+    },
     #[error("the import was cancelled; nothing was written")]
     Cancelled,
     #[error(transparent)]
@@ -947,7 +951,10 @@ pub fn run(
             })));
         }
         if invalid_rows > 0 && !options.partial {
-            return Err(Stop::Failed(ImportError::Invalid(invalid_rows)));
+            return Err(Stop::Failed(ImportError::Invalid {
+                rows: invalid_rows,
+                errors,
+            }));
         }
         // A large GIN pending list (64 MB, this transaction only) lets the
         // trigram indexes take the new names and addresses without merging
