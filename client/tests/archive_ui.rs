@@ -7,16 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
+use gascis::api::ApiError;
 use gascis::api::archive::RevealedPii;
-use gascis::api::{ApiError, Connection, ServerAddress, Session, User};
 use gascis::app::{App, Message, Screen};
-use gascis::credentials::KeyringStatus;
 use gascis::screen::customers::{self, Customers, Page, Tab, dialog, open_account, picker, search};
-use gascis::screen::{home, login};
+use gascis::screen::home;
 use gascis::secret::Secret;
-use gascis::settings::Settings;
 use gascis_common::Role;
 use gascis_common::proto::v1 as pb;
 use iced::keyboard::{self, key};
@@ -27,18 +23,36 @@ use iced_test::{Simulator, selector};
 /// screen and every field can be clicked.
 const SCREEN: Size = Size::new(1280.0, 1400.0);
 
+#[path = "support/sim.rs"]
+mod sim;
+
+use sim::feed;
+
+const SIGNED_IN: sim::Person = sim::Person {
+    id: 7,
+    username: "zhangli",
+    display_name: "张丽",
+};
+
 fn simulate(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(gascis::theme::settings(), SCREEN, app.view())
+    sim::simulate(app, SCREEN)
 }
 
 fn shows(app: &App, text: &str) -> bool {
-    simulate(app).find(text).is_ok()
+    sim::shows(app, SCREEN, text)
 }
 
-fn feed(app: &mut App, messages: impl IntoIterator<Item = Message>) {
-    for message in messages {
-        let _task = app.update(message);
-    }
+fn click_text(app: &mut App, label: &str) -> Vec<Message> {
+    sim::click_text(app, SCREEN, label)
+}
+
+fn type_into(app: &mut App, id: &str, text: &str) {
+    sim::type_into(app, SCREEN, id, text)
+}
+
+/// An app logged in with `roles`, on the 客户档案 area.
+fn archive_app(roles: Vec<Role>) -> (tokio::runtime::Runtime, App) {
+    sim::signed_in(&SIGNED_IN, roles, home::Area::Customers)
 }
 
 fn archive(message: customers::Message) -> Message {
@@ -63,39 +77,6 @@ fn archive_messages(messages: &[Message]) -> Vec<&customers::Message> {
         .collect()
 }
 
-/// Clicks what `click` selects, returns the messages and feeds them.
-fn click_text(app: &mut App, label: &str) -> Vec<Message> {
-    let messages: Vec<Message> = {
-        let mut ui = simulate(app);
-        let _ = ui
-            .click(label)
-            .unwrap_or_else(|error| panic!("{label} should be on screen: {error:?}"));
-        ui.into_messages().collect()
-    };
-    feed(app, messages.clone());
-    messages
-}
-
-/// Types `text` into the input with `id`, one key at a time, feeding each
-/// message before the next key.
-fn type_into(app: &mut App, id: &str, text: &str) {
-    for character in text.chars() {
-        let messages: Vec<Message> = {
-            let mut ui = simulate(app);
-            let _ = ui
-                .click(selector::id(id.to_owned()))
-                .unwrap_or_else(|error| panic!("input {id} should be on screen: {error:?}"));
-            let _ = ui.typewrite(&character.to_string());
-            ui.into_messages().collect()
-        };
-        assert!(
-            !messages.is_empty(),
-            "typing {character:?} into {id} did nothing"
-        );
-        feed(app, messages);
-    }
-}
-
 /// Presses `key` with the cursor in the input `id`; returns the messages
 /// (not fed).
 fn press_in(app: &App, id: &str, key: key::Named) -> Vec<Message> {
@@ -103,49 +84,6 @@ fn press_in(app: &App, id: &str, key: key::Named) -> Vec<Message> {
     let _ = ui.click(selector::id(id.to_owned())).unwrap();
     let _ = ui.tap_key(keyboard::Key::Named(key));
     ui.into_messages().collect()
-}
-
-fn session(roles: Vec<Role>) -> (tokio::runtime::Runtime, Session) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let connection = {
-        let _guard = runtime.enter();
-        let address = ServerAddress::parse("localhost:50443").unwrap();
-        let channel = tonic::transport::Endpoint::from_shared(address.uri())
-            .unwrap()
-            .connect_lazy();
-        Connection::from_channel(channel, address)
-    };
-    let session = Session {
-        connection,
-        token: Secret::from("0123abcd"),
-        user: User {
-            id: 7,
-            username: "zhangli".into(),
-            display_name: "张丽".into(),
-            roles,
-        },
-        idle_timeout: Duration::from_secs(1800),
-        expires_at: None,
-    };
-    (runtime, session)
-}
-
-/// An app logged in with `roles`, on the 客户档案 area.
-fn archive_app(roles: Vec<Role>) -> (tokio::runtime::Runtime, App) {
-    let (runtime, session) = session(roles);
-    let mut app = App::new(
-        Settings::default(),
-        None,
-        KeyringStatus::Unavailable("no keyring in tests".into()),
-    );
-    feed(
-        &mut app,
-        [
-            Message::Login(login::Message::LoggedIn(Ok(session))),
-            Message::Home(home::Message::Select(home::Area::Customers)),
-        ],
-    );
-    (runtime, app)
 }
 
 #[allow(clippy::too_many_arguments)]

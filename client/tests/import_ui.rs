@@ -7,39 +7,52 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
 use gascis::api::import::RunEvent;
-use gascis::api::{ApiError, Connection, ServerAddress, Session, User};
+use gascis::api::{ApiError, Session};
 use gascis::app::{App, Message, Screen};
-use gascis::credentials::KeyringStatus;
+use gascis::screen::home;
 use gascis::screen::import::{self, Import, RunKind, Step};
-use gascis::screen::{home, login};
-use gascis::secret::Secret;
-use gascis::settings::Settings;
 use gascis_common::Role;
 use gascis_common::proto::v1 as pb;
 use iced::Size;
-use iced_test::{Simulator, selector};
+use iced_test::Simulator;
 
 /// Tall enough for a whole dry-run report.
 const SCREEN: Size = Size::new(1280.0, 2400.0);
 
-const LEDGER: &str = "/data/台账/2023年用户台账.xlsx";
+#[path = "support/sim.rs"]
+mod sim;
 
-fn simulate(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(gascis::theme::settings(), SCREEN, app.view())
-}
+use sim::feed;
+
+const SIGNED_IN: sim::Person = sim::Person {
+    id: 8,
+    username: "zhaomin",
+    display_name: "赵敏",
+};
 
 fn shows(app: &App, text: &str) -> bool {
-    simulate(app).find(text).is_ok()
+    sim::shows(app, SCREEN, text)
 }
 
-fn feed(app: &mut App, messages: impl IntoIterator<Item = Message>) {
-    for message in messages {
-        let _task = app.update(message);
-    }
+fn click_text(app: &mut App, label: &str) -> Vec<Message> {
+    sim::click_text(app, SCREEN, label)
 }
+
+fn type_into(app: &mut App, id: &str, text: &str) {
+    sim::type_into(app, SCREEN, id, text)
+}
+
+fn session(roles: Vec<Role>) -> (tokio::runtime::Runtime, Session) {
+    sim::session(&SIGNED_IN, roles)
+}
+
+/// An app logged in as back office, on the 数据导入 area.
+fn import_app() -> (tokio::runtime::Runtime, App) {
+    sim::signed_in(&SIGNED_IN, vec![Role::BackOffice], home::Area::Import)
+}
+
+const LEDGER: &str = "/data/台账/2023年用户台账.xlsx";
 
 fn to_import(message: import::Message) -> Message {
     Message::Home(home::Message::import(message))
@@ -61,78 +74,6 @@ fn import_messages(messages: &[Message]) -> Vec<&import::Message> {
             _ => None,
         })
         .collect()
-}
-
-/// Clicks the text `label`, feeds and returns the messages.
-fn click_text(app: &mut App, label: &str) -> Vec<Message> {
-    let messages: Vec<Message> = {
-        let mut ui = simulate(app);
-        let _ = ui
-            .click(label)
-            .unwrap_or_else(|error| panic!("{label} should be on screen: {error:?}"));
-        ui.into_messages().collect()
-    };
-    feed(app, messages.clone());
-    messages
-}
-
-/// Types `text` into the input with `id`, one key at a time.
-fn type_into(app: &mut App, id: &str, text: &str) {
-    for character in text.chars() {
-        let messages: Vec<Message> = {
-            let mut ui = simulate(app);
-            let _ = ui
-                .click(selector::id(id.to_owned()))
-                .unwrap_or_else(|error| panic!("input {id} should be on screen: {error:?}"));
-            let _ = ui.typewrite(&character.to_string());
-            ui.into_messages().collect()
-        };
-        assert!(!messages.is_empty(), "typing {character:?} did nothing");
-        feed(app, messages);
-    }
-}
-
-fn session(roles: Vec<Role>) -> (tokio::runtime::Runtime, Session) {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let connection = {
-        let _guard = runtime.enter();
-        let address = ServerAddress::parse("localhost:50443").unwrap();
-        let channel = tonic::transport::Endpoint::from_shared(address.uri())
-            .unwrap()
-            .connect_lazy();
-        Connection::from_channel(channel, address)
-    };
-    let session = Session {
-        connection,
-        token: Secret::from("0123abcd"),
-        user: User {
-            id: 8,
-            username: "zhaomin".into(),
-            display_name: "赵敏".into(),
-            roles,
-        },
-        idle_timeout: Duration::from_secs(1800),
-        expires_at: None,
-    };
-    (runtime, session)
-}
-
-/// An app logged in as back office, on the 数据导入 area.
-fn import_app() -> (tokio::runtime::Runtime, App) {
-    let (runtime, session) = session(vec![Role::BackOffice]);
-    let mut app = App::new(
-        Settings::default(),
-        None,
-        KeyringStatus::Unavailable("no keyring in tests".into()),
-    );
-    feed(
-        &mut app,
-        [
-            Message::Login(login::Message::LoggedIn(Ok(session))),
-            Message::Home(home::Message::Select(home::Area::Import)),
-        ],
-    );
-    (runtime, app)
 }
 
 fn uploaded() -> pb::UploadedFile {
