@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use gascis_common::proto::v1::{self as pb, archive_service_server::ArchiveService};
+use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{SharedState, with_connection};
@@ -15,8 +16,13 @@ use crate::{
         lifecycle::{self, Close, CustomerRef, OpenAccount, Replacement, Transfer},
         search::{self, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
     },
-    auth::{Caller, session},
+    auth::{
+        Caller,
+        audit::{self, NewAuditEvent},
+        session,
+    },
     error::{Error, Result},
+    export,
 };
 
 pub struct ArchiveApi {
@@ -115,6 +121,100 @@ impl ArchiveApi {
 
 #[tonic::async_trait]
 impl ArchiveService for ArchiveApi {
+    type ExportAccountsStream = ReceiverStream<Result<pb::ExportChunk, Status>>;
+
+    async fn export_accounts(
+        &self,
+        request: Request<pb::ExportAccountsRequest>,
+    ) -> Result<Response<Self::ExportAccountsStream>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let kind = pb::SearchKind::try_from(input.kind)
+            .map_err(|_| Error::invalid("kind", "unknown search kind"))?;
+        let keys = Arc::clone(&self.state.pii);
+        // The workbook is built in a temporary file (constant memory) before
+        // the first byte goes out, so a failure is an error, never a
+        // truncated file.
+        let (path, rows) = with_connection(&self.state, move |connection| {
+            let path = tempfile::Builder::new()
+                .prefix("gascis-export-")
+                .suffix(".xlsx")
+                .tempfile()
+                .map_err(|e| Error::Internal(format!("export: {e}")))?
+                .into_temp_path();
+            let query = input.query.trim();
+            let rows = if query.is_empty() {
+                export::accounts(connection, &path)?
+            } else {
+                export::search_results(connection, &keys, query, kind, input.include_closed, &path)?
+            };
+            let what = if query.is_empty() {
+                "all accounts".to_owned()
+            } else {
+                format!("search {query:?}")
+            };
+            audit::record(
+                connection,
+                NewAuditEvent {
+                    kind: audit::kind::ACCOUNTS_EXPORTED,
+                    username: &caller.username,
+                    user_id: Some(caller.user_id),
+                    rpc: "/gascis.v1.ArchiveService/ExportAccounts",
+                    detail: &format!("{rows} rows: {what}"),
+                    peer: &caller.peer,
+                },
+            )?;
+            Ok((path, rows))
+        })
+        .await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let file_name = format!(
+                "用户档案-{}.xlsx",
+                chrono::Local::now().format("%Y%m%d-%H%M")
+            );
+            let mut file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(error) => {
+                    let _ = sender.blocking_send(Err(Status::internal(format!("export: {error}"))));
+                    return;
+                }
+            };
+            let mut first = true;
+            loop {
+                let mut data = vec![0_u8; 256 * 1024];
+                let read = match file.read(&mut data) {
+                    Ok(read) => read,
+                    Err(error) => {
+                        let _ =
+                            sender.blocking_send(Err(Status::internal(format!("export: {error}"))));
+                        return;
+                    }
+                };
+                if read == 0 && !first {
+                    return;
+                }
+                data.truncate(read);
+                let chunk = pb::ExportChunk {
+                    file_name: if first {
+                        file_name.clone()
+                    } else {
+                        String::new()
+                    },
+                    rows: if first { rows as i64 } else { 0 },
+                    data,
+                };
+                first = false;
+                // The client went away: stop; the temporary file goes with `path`.
+                if sender.blocking_send(Ok(chunk)).is_err() || read == 0 {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(receiver)))
+    }
+
     async fn search_accounts(
         &self,
         request: Request<pb::SearchAccountsRequest>,

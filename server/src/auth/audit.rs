@@ -22,6 +22,7 @@ pub mod kind {
     pub const APPROVAL_GRANTED: &str = "approval_granted";
     pub const APPROVAL_REFUSED: &str = "approval_refused";
     pub const PII_REVEALED: &str = "pii_revealed";
+    pub const ACCOUNTS_EXPORTED: &str = "accounts_exported";
 }
 
 #[derive(Debug, Clone, Default, Insertable)]

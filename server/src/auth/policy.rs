@@ -60,6 +60,10 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(ARCHIVE_READERS),
     ),
     (
+        "/gascis.v1.ArchiveService/ExportAccounts",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
         "/gascis.v1.ArchiveService/GetAccount",
         Access::Roles(ARCHIVE_READERS),
     ),
