@@ -148,39 +148,55 @@ enum UserCommand {
     },
 }
 
+#[derive(clap::Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    dir: DirArg,
+    /// The spreadsheet.
+    file: PathBuf,
+    /// Sheet name (default: the first sheet).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// TOML file mapping field keys to column headers, e.g. `meter_no = "燃气表编号"`.
+    #[arg(long, value_name = "FILE", conflicts_with = "mapping_name")]
+    mapping: Option<PathBuf>,
+    /// A mapping saved by name (in the client or with --save-mapping).
+    #[arg(long, value_name = "NAME")]
+    mapping_name: Option<String>,
+    /// Save the mapping of --mapping under this name for later imports.
+    #[arg(long, value_name = "NAME", requires = "mapping")]
+    save_mapping: Option<String>,
+    /// Existing rows that differ from the file: update, skip or fail.
+    #[arg(
+        long = "on-existing",
+        visible_alias = "policy",
+        value_name = "POLICY",
+        default_value = "update"
+    )]
+    on_existing: String,
+    /// Validate and count without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the valid rows even when some rows are invalid.
+    #[arg(long)]
+    partial: bool,
+    /// Where to write the rejected rows (default: FILE with "-错误行.xlsx").
+    #[arg(long = "report", visible_alias = "errors", value_name = "ERRORS.xlsx")]
+    report: Option<PathBuf>,
+    /// Print the summary as one JSON object (rows_read, rows_new, …,
+    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db).
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import an accounts ledger (customer, premise, account, meter, opening balances).
-    Accounts {
-        #[command(flatten)]
-        dir: DirArg,
-        /// The spreadsheet.
-        file: PathBuf,
-        /// Sheet name (default: the first sheet).
-        #[arg(long)]
-        sheet: Option<String>,
-        /// TOML file mapping field keys to column headers, e.g. `meter_no = "燃气表编号"`.
-        #[arg(long, value_name = "FILE", conflicts_with = "mapping_name")]
-        mapping: Option<PathBuf>,
-        /// A mapping saved by name (in the client or with --save-mapping).
-        #[arg(long, value_name = "NAME")]
-        mapping_name: Option<String>,
-        /// Save the mapping of --mapping under this name for later imports.
-        #[arg(long, value_name = "NAME", requires = "mapping")]
-        save_mapping: Option<String>,
-        /// Existing accounts that differ: update, skip or fail.
-        #[arg(long, default_value = "update")]
-        policy: String,
-        /// Validate and count without writing anything.
-        #[arg(long)]
-        dry_run: bool,
-        /// Import the valid rows even when some rows are invalid.
-        #[arg(long)]
-        partial: bool,
-        /// Where to write the rejected rows (default: FILE with "-错误行.xlsx").
-        #[arg(long, value_name = "FILE")]
-        errors: Option<PathBuf>,
-    },
+    Accounts(ImportArgs),
+    /// Import a meter readings history.
+    Readings(ImportArgs),
+    /// Import a payments history.
+    Payments(ImportArgs),
     /// Write an empty template with Chinese headers, examples and drop-downs.
     Template {
         /// accounts, readings or payments.
@@ -518,18 +534,24 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             println!("template written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        ImportCommand::Accounts {
+        ImportCommand::Readings(_) | ImportCommand::Payments(_) => anyhow::bail!(
+            "readings and payments history imports are not available yet: their target tables \
+             arrive with the billing and counter modules (the templates are available: \
+             `gascis-server import template readings|payments OUT.xlsx`)"
+        ),
+        ImportCommand::Accounts(ImportArgs {
             dir,
             file,
             sheet,
             mapping,
             mapping_name,
             save_mapping,
-            policy,
+            on_existing: policy,
             dry_run,
             partial,
-            errors,
-        } => {
+            report: errors,
+            json,
+        }) => {
             let dir = DataDir::new(&dir.data_dir)?;
             let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             let mut mapping = match &mapping {
@@ -567,7 +589,7 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
                             ImportKind::Accounts,
                             fields,
                         )?;
-                        println!("mapping saved as '{name}'");
+                        eprintln!("mapping saved as '{name}'");
                     }
                     match &mapping_name {
                         Some(name) => Ok(Some(
@@ -622,6 +644,29 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             bar.finish_and_clear();
             let (report, prepared) = match outcome {
                 Ok(done) => done,
+                Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
+                    rows,
+                    counts,
+                    errors,
+                })) if json => {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "refused": true,
+                            "dry_run": dry_run,
+                            "reason": format!("{rows} row(s) are invalid; nothing was imported"),
+                            "rows_read": counts.read,
+                            "rows_new": 0,
+                            "rows_updated": 0,
+                            "rows_unchanged": 0,
+                            "rows_skipped": 0,
+                            "rows_invalid": counts.invalid,
+                            "problems": errors.len(),
+                            "report": error_path.exists().then(|| error_path.display().to_string()),
+                        })
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
                 Err(error) => {
                     if error_path.exists() {
                         eprintln!("rejected rows written to {}", error_path.display());
@@ -629,6 +674,39 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
                     return Err(error.into());
                 }
             };
+            if json {
+                let c = &report.certificate;
+                // Sums are decimal strings: exact to the fen, never floats.
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "refused": false,
+                        "dry_run": report.dry_run,
+                        "import_id": (!report.dry_run).then_some(c.import_id),
+                        "sheet": prepared.sheet,
+                        "header_row": prepared.header_row,
+                        "rows_read": c.counts.read,
+                        "rows_new": c.counts.new,
+                        "rows_updated": c.counts.updated,
+                        "rows_unchanged": c.counts.unchanged,
+                        "rows_skipped": c.counts.skipped,
+                        "rows_invalid": c.counts.invalid,
+                        "problems": report.errors.len(),
+                        "balance_sum_file": c.file_balance.to_string(),
+                        "balance_sum_db": (!report.dry_run).then(|| c.db_balance.to_string()),
+                        "arrears_sum_file": c.file_arrears.to_string(),
+                        "arrears_sum_db": (!report.dry_run).then(|| c.db_arrears.to_string()),
+                        "balanced": (!report.dry_run).then(|| c.balanced()),
+                        "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                        "seconds": started.elapsed().as_secs_f64(),
+                    })
+                );
+                return Ok(if report.dry_run || c.balanced() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
             let c = &report.certificate;
             println!(
                 "{} sheet '{}' (header on row {}) in {:.1} s",

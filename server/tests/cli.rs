@@ -334,3 +334,184 @@ fn bad_input_gets_one_clear_line_and_leaves_nothing_half_made() -> anyhow::Resul
     drop(taken);
     Ok(())
 }
+
+fn ledger(path: &Path, rows: &[[&str; 9]]) -> anyhow::Result<()> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "某燃气公司用户台账")?;
+    let header = [
+        "户号",
+        "户名",
+        "证件号码",
+        "联系电话",
+        "用气地址",
+        "表号",
+        "表类型",
+        "余额",
+        "欠费",
+    ];
+    for (column, title) in header.iter().enumerate() {
+        sheet.write_string(2, column as u16, *title)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(3 + index as u32, column as u16, *value)?;
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
+
+fn summary(output: &Output) -> anyhow::Result<serde_json::Value> {
+    serde_json::from_slice(&output.stdout)
+        .map_err(|error| anyhow::anyhow!("not one JSON object ({error}): {}", text(output)))
+}
+
+#[test]
+fn import_json_summary_dry_run_commit_reimport_and_refusal() -> anyhow::Result<()> {
+    let work = workspace()?;
+    let dir = work.path().join("data");
+    let init = run(&["init", "--data-dir", path_str(&dir)])?;
+    anyhow::ensure!(init.status.success(), "{}", text(&init));
+    let good = work.path().join("台账.xlsx");
+    ledger(
+        &good,
+        &[
+            [
+                "0001",
+                "张三",
+                "",
+                "138 0013 8000",
+                "阳光花园1栋101",
+                "M001",
+                "机械表",
+                "12.30",
+                "0",
+            ],
+            [
+                "0002",
+                "李四",
+                "",
+                "13900139000",
+                "阳光花园1栋102",
+                "M002",
+                "IC卡表",
+                "0",
+                "45.67",
+            ],
+            [
+                "0003",
+                "王五",
+                "",
+                "13700137000",
+                "阳光花园1栋103",
+                "M003",
+                "物联网表",
+                "100",
+                "0.01",
+            ],
+        ],
+    )?;
+    let file = path_str(&good);
+    let data_dir = path_str(&dir);
+    let dry = run(&[
+        "import",
+        "accounts",
+        file,
+        "--data-dir",
+        data_dir,
+        "--dry-run",
+        "--json",
+    ])?;
+    assert!(dry.status.success(), "{}", text(&dry));
+    let dry = summary(&dry)?;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["rows_read"], 3);
+    assert_eq!(dry["rows_new"], 3);
+    assert_eq!(dry["balance_sum_file"], "112.30");
+    assert_eq!(dry["arrears_sum_file"], "45.68");
+    assert!(dry["balance_sum_db"].is_null(), "{dry}");
+
+    let commit = run(&["import", "accounts", file, "--data-dir", data_dir, "--json"])?;
+    assert!(commit.status.success(), "{}", text(&commit));
+    let commit = summary(&commit)?;
+    assert_eq!(
+        [
+            &commit["rows_new"],
+            &commit["rows_updated"],
+            &commit["rows_invalid"]
+        ],
+        [3, 0, 0]
+    );
+    assert_eq!(commit["balance_sum_db"], "112.30");
+    assert_eq!(commit["arrears_sum_db"], "45.68");
+    assert_eq!(commit["balanced"], true);
+
+    let again = run(&[
+        "import",
+        "accounts",
+        file,
+        "--data-dir",
+        data_dir,
+        "--on-existing",
+        "fail",
+        "--json",
+    ])?;
+    assert!(again.status.success(), "{}", text(&again));
+    let again = summary(&again)?;
+    assert_eq!([&again["rows_new"], &again["rows_unchanged"]], [0, 3]);
+
+    let bad = work.path().join("bad.xlsx");
+    ledger(
+        &bad,
+        &[
+            [
+                "0004",
+                "赵六",
+                "",
+                "13600136000",
+                "阳光花园2栋101",
+                "M004",
+                "机械表",
+                "5",
+                "0",
+            ],
+            [
+                "0005",
+                "钱七",
+                "1.10105E+17",
+                "12345",
+                "阳光花园2栋102",
+                "M005",
+                "机械表",
+                "0",
+                "0",
+            ],
+        ],
+    )?;
+    let report = work.path().join("errors.xlsx");
+    let refused = run(&[
+        "import",
+        "accounts",
+        path_str(&bad),
+        "--data-dir",
+        data_dir,
+        "--report",
+        path_str(&report),
+        "--json",
+    ])?;
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let refused = summary(&refused)?;
+    assert_eq!(refused["refused"], true);
+    assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [2, 1]);
+    assert!(report.exists(), "the error file is written");
+
+    let later = run(&["import", "readings", file, "--data-dir", data_dir])?;
+    assert!(!later.status.success());
+    assert!(
+        text(&later).contains("not available yet"),
+        "{}",
+        text(&later)
+    );
+    Ok(())
+}

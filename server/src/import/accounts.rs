@@ -45,6 +45,8 @@ pub enum ImportError {
     )]
     Invalid {
         rows: u32,
+        /// What the dry run counted before the refusal.
+        counts: Counts,
         /// Every problem of the refused rows, for the error file.
         errors: Vec<RowError>,
     },
@@ -953,6 +955,7 @@ pub fn run(
         if invalid_rows > 0 && !options.partial {
             return Err(Stop::Failed(ImportError::Invalid {
                 rows: invalid_rows,
+                counts: certificate.counts.clone(),
                 errors,
             }));
         }
