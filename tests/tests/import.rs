@@ -350,9 +350,18 @@ fn a_changed_file_updates_only_what_changed_by_policy() -> anyhow::Result<()> {
     assert_eq!(
         count(
             &db,
-            "SELECT count(*) AS count FROM ledger_transactions WHERE kind = 'import_arrears'"
+            "SELECT count(DISTINCT t.id) AS count FROM ledger_transactions t \
+             JOIN ledger_lines l ON l.transaction_id = t.id \
+             WHERE t.kind IN ('import_opening', 'import_adjustment') AND l.book = 'receivable'"
         )?,
         3
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) AS count FROM ledger_transactions WHERE kind = 'import_adjustment'"
+        )?,
+        1
     );
     Ok(())
 }

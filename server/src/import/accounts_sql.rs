@@ -136,34 +136,29 @@ pub const MERGE: &[&str] = &[
         AND EXISTS (SELECT 1 FROM unnest(differences) d WHERE d LIKE 'household_size:%')",
     "UPDATE accounts a SET version = a.version + 1, updated_at = now() \
      FROM import_staging_accounts s WHERE s.import_id = $1 AND s.outcome = 'updated' AND a.id = s.account_id",
-    // Balances: each moved figure is one balanced ledger transaction
-    // against opening equity.
-    "INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, memo) \
-     SELECT 'import:' || $1 || ':arrears:' || account_no, 'import_arrears', account_id, \
-        CASE outcome WHEN 'new' THEN opened_on ELSE current_date END, current_setting('gascis.user'), \
-        '导入 #' || $1 || ' 第' || row_number || '行' \
-     FROM import_staging_accounts WHERE import_id = $1 AND outcome IN ('new', 'updated') AND arrears_delta <> 0",
-    "INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
-     SELECT t.id, 'receivable', s.account_id, s.arrears_delta \
-     FROM import_staging_accounts s JOIN ledger_transactions t ON t.business_key = 'import:' || $1 || ':arrears:' || s.account_no \
-     WHERE s.import_id = $1 \
-     UNION ALL \
-     SELECT t.id, 'opening_equity', NULL, -s.arrears_delta \
-     FROM import_staging_accounts s JOIN ledger_transactions t ON t.business_key = 'import:' || $1 || ':arrears:' || s.account_no \
-     WHERE s.import_id = $1",
-    "INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, memo) \
-     SELECT 'import:' || $1 || ':balance:' || account_no, 'import_prepayment', account_id, \
-        CASE outcome WHEN 'new' THEN opened_on ELSE current_date END, current_setting('gascis.user'), \
-        '导入 #' || $1 || ' 第' || row_number || '行' \
-     FROM import_staging_accounts WHERE import_id = $1 AND outcome IN ('new', 'updated') AND balance_delta <> 0",
-    "INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
-     SELECT t.id, 'prepayment', s.account_id, -s.balance_delta \
-     FROM import_staging_accounts s JOIN ledger_transactions t ON t.business_key = 'import:' || $1 || ':balance:' || s.account_no \
-     WHERE s.import_id = $1 \
-     UNION ALL \
-     SELECT t.id, 'opening_equity', NULL, s.balance_delta \
-     FROM import_staging_accounts s JOIN ledger_transactions t ON t.business_key = 'import:' || $1 || ':balance:' || s.account_no \
-     WHERE s.import_id = $1",
+    // Balances: one balanced ledger transaction per account whose figures
+    // moved (opening balances for a new account, an adjustment for a
+    // changed one), against opening equity. The lines are written from the
+    // RETURNING ids, so nothing is looked up again by business key.
+    "WITH moved AS ( \
+        SELECT account_id, account_no, row_number, outcome, opened_on, arrears_delta, balance_delta \
+        FROM import_staging_accounts \
+        WHERE import_id = $1 AND outcome IN ('new', 'updated') AND (arrears_delta <> 0 OR balance_delta <> 0)), \
+     entry AS ( \
+        INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, memo) \
+        SELECT 'import:' || $1 || ':' || account_no, \
+            CASE outcome WHEN 'new' THEN 'import_opening' ELSE 'import_adjustment' END, account_id, \
+            CASE outcome WHEN 'new' THEN opened_on ELSE current_date END, current_setting('gascis.user'), \
+            '导入 #' || $1 || ' 第' || row_number || '行' \
+        FROM moved RETURNING id, account_id) \
+     INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
+     SELECT entry.id, line.book, line.account_id, line.amount \
+     FROM entry JOIN moved ON moved.account_id = entry.account_id \
+     CROSS JOIN LATERAL (VALUES \
+        ('receivable', moved.account_id, moved.arrears_delta), \
+        ('prepayment', moved.account_id, -moved.balance_delta), \
+        ('opening_equity', NULL::bigint, moved.balance_delta - moved.arrears_delta)) AS line (book, account_id, amount) \
+     WHERE line.amount <> 0",
     "INSERT INTO change_records (user_id, username, account_id, entity, entity_id, action, reason, differences) \
      SELECT nullif(current_setting('gascis.user_id'), '')::bigint, current_setting('gascis.user'), account_id, \
         'account', account_id, CASE outcome WHEN 'new' THEN 'import_open' ELSE 'import_update' END, \
