@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use calamine::Reader as _;
 use gascis::api::{self, ApiError, Session, archive};
 use gascis::app::{App, Message, Screen};
 use gascis::credentials::KeyringStatus;
@@ -17,7 +18,7 @@ use gascis::secret::Secret;
 use gascis::settings::Settings;
 use gascis_common::Role;
 use gascis_common::proto::v1 as pb;
-use gascis_testkit::TestServer;
+use gascis_testkit::{TestServer, archive_fixtures};
 use iced_test::Simulator;
 
 fn shows(app: &App, text: &str) -> bool {
@@ -394,6 +395,321 @@ async fn the_archive_against_a_real_server() -> anyhow::Result<()> {
     assert!(shows(&counter, "修改客户"));
 
     server.shutdown().await
+}
+
+/// Every sheet of the workbook at `path`, as rows of text.
+fn read_workbook(path: &Path) -> anyhow::Result<Vec<(String, Vec<Vec<String>>)>> {
+    let mut workbook = calamine::open_workbook_auto(path)?;
+    let mut sheets = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&name)?;
+        let rows = range
+            .rows()
+            .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+            .collect();
+        sheets.push((name, rows));
+    }
+    Ok(sheets)
+}
+
+/// The header row of the first sheet and the data rows of every sheet.
+fn header_and_rows(path: &Path) -> anyhow::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let sheets = read_workbook(path)?;
+    let header = sheets
+        .first()
+        .and_then(|(_, rows)| rows.first())
+        .cloned()
+        .unwrap_or_default();
+    let mut data = Vec::new();
+    for (name, rows) in sheets {
+        assert_eq!(
+            rows.first(),
+            Some(&header),
+            "sheet {name} repeats the header"
+        );
+        data.extend(rows.into_iter().skip(1));
+    }
+    Ok((header, data))
+}
+
+fn file_names(folder: &Path) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(folder)? {
+        names.push(entry?.file_name().to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Presses an export button, answers the save dialog with `path` and
+/// performs the call the screen's task would. Answers what was sent.
+async fn export_from_screen(
+    app: &mut App,
+    session: &Session,
+    scope: customers::export::Scope,
+    path: PathBuf,
+) -> (
+    pb::ExportAccountsRequest,
+    Result<archive::Exported, ApiError>,
+) {
+    feed(
+        app,
+        [
+            archive_message(customers::Message::Export {
+                scope,
+                language: gascis::i18n::Language::SimplifiedChinese,
+            }),
+            archive_message(customers::Message::ExportPathPicked(Some(path))),
+        ],
+    );
+    let running = customers_of(app)
+        .export()
+        .running()
+        .expect("the export runs")
+        .clone();
+    let result =
+        archive::export_accounts(session.clone(), running.request.clone(), running.path).await;
+    feed(
+        app,
+        [archive_message(customers::Message::Exported {
+            id: running.id,
+            result: result.clone(),
+        })],
+    );
+    (running.request, result)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exports_of_a_search_and_of_every_account() -> anyhow::Result<()> {
+    use customers::export::Scope;
+
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    server
+        .create_user("wangfang", "王芳", "cashier-pass-1", &[Role::Cashier])
+        .await?;
+    server
+        .create_user("it", "信息中心", "admin-pass-1", &[Role::Admin])
+        .await?;
+    let back_office = sign_in(&server, "zhangmin", "back-office-1").await?;
+    let cashier = sign_in(&server, "wangfang", "cashier-pass-1").await?;
+    let admin = sign_in(&server, "it", "admin-pass-1").await?;
+
+    let names = ["陈小明", "陈大明", "陈建华", "李四", "王五"];
+    let mut opened = Vec::new();
+    for (serial, name) in names.iter().enumerate() {
+        let request = archive_fixtures::open_request(name, 600 + serial as u64);
+        opened.push(archive::open_account(back_office.clone(), request).await?);
+    }
+    // 陈建华 moved away: only a search with closed accounts finds him.
+    let moved = opened[2].account.clone().unwrap_or_default();
+    let _ = archive::close_account(
+        back_office.clone(),
+        pb::CloseAccountRequest {
+            account_id: moved.id,
+            expected_version: moved.version,
+            final_reading: "12.5".into(),
+            closed_on: String::new(),
+            reason: "用户迁出".into(),
+        },
+    )
+    .await?;
+
+    let folder = tempfile::tempdir()?;
+    let mut counter = archive_app(cashier.clone());
+
+    // The search on show, closed accounts included.
+    feed(
+        &mut counter,
+        [
+            archive_message(customers::Message::QueryChanged("陈".into())),
+            archive_message(customers::Message::KindSelected(pb::SearchKind::Name)),
+            archive_message(customers::Message::IncludeClosedToggled(true)),
+            archive_message(customers::Message::Search),
+        ],
+    );
+    let found = archive::search_accounts(
+        cashier.clone(),
+        pb::SearchAccountsRequest {
+            query: "陈".into(),
+            kind: pb::SearchKind::Name as i32,
+            page_size: archive::SEARCH_PAGE_SIZE,
+            page_token: String::new(),
+            include_closed: true,
+        },
+    )
+    .await;
+    feed(
+        &mut counter,
+        [archive_message(customers::Message::Searched(found))],
+    );
+    let (request, result) = export_from_screen(
+        &mut counter,
+        &cashier,
+        Scope::Search,
+        folder.path().join("查询结果"),
+    )
+    .await;
+    assert_eq!(
+        request,
+        pb::ExportAccountsRequest {
+            query: "陈".into(),
+            kind: pb::SearchKind::Name as i32,
+            include_closed: true,
+        }
+    );
+    let exported = result?;
+    let searched = folder.path().join("查询结果.xlsx");
+    assert_eq!(exported.path, searched);
+    assert_eq!(exported.rows, 3);
+    assert!(shows(
+        &counter,
+        &format!("已导出 3 行 → {}", searched.display())
+    ));
+    let (header, rows) = header_and_rows(&searched)?;
+    assert_eq!(
+        header,
+        [
+            "户号",
+            "户名",
+            "用户类型",
+            "联系电话",
+            "用气地址",
+            "表号",
+            "表类型",
+            "状态"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+    let mut holders: Vec<&str> = rows.iter().map(|row| row[1].as_str()).collect();
+    holders.sort_unstable();
+    assert_eq!(holders, ["陈大明", "陈小明", "陈建华"]);
+    let closed_row = rows.iter().find(|row| row[1] == "陈建华").expect("陈建华");
+    assert_eq!(closed_row[7], "销户");
+    assert!(
+        rows.iter().all(|row| row[3].contains('*')),
+        "phones are masked"
+    );
+
+    // The same search without closed accounts, straight through the api.
+    let open_only = folder.path().join("在用.xlsx");
+    let exported = archive::export_accounts(
+        cashier.clone(),
+        pb::ExportAccountsRequest {
+            include_closed: false,
+            ..request
+        },
+        open_only.clone(),
+    )
+    .await?;
+    assert_eq!(exported.rows, 2);
+    assert_eq!(header_and_rows(&open_only)?.1.len(), 2);
+
+    // Every account, over an older file of that name.
+    let everything = folder.path().join("用户档案-20260115.xlsx");
+    std::fs::write(&everything, "an older export")?;
+    let (request, result) =
+        export_from_screen(&mut counter, &cashier, Scope::All, everything.clone()).await;
+    assert!(request.query.is_empty());
+    let exported = result?;
+    assert_eq!((exported.rows, &exported.path), (5, &everything));
+    assert!(shows(
+        &counter,
+        &format!("已导出 5 行 → {}", everything.display())
+    ));
+    let (header, rows) = header_and_rows(&everything)?;
+    assert_eq!(
+        header,
+        [
+            "户号",
+            "户名",
+            "用户类型",
+            "证件号码",
+            "联系电话",
+            "用气地址",
+            "表号",
+            "表类型",
+            "状态",
+            "开户日期"
+        ]
+    );
+    assert_eq!(rows.len(), 5);
+    let mut holders: Vec<&str> = rows.iter().map(|row| row[1].as_str()).collect();
+    holders.sort_unstable();
+    let mut expected = names.to_vec();
+    expected.sort_unstable();
+    assert_eq!(holders, expected);
+    let account_nos: Vec<&str> = rows.iter().map(|row| row[0].as_str()).collect();
+    for detail in &opened {
+        let account_no = detail.account.as_ref().map(|a| a.account_no.as_str());
+        assert!(
+            account_no.is_some_and(|no| account_nos.contains(&no)),
+            "{account_no:?} in {account_nos:?}"
+        );
+    }
+
+    // Refused: IT cannot read the archive, and a query past the limit of
+    // the search is invalid. Neither leaves a file, whole or half.
+    let before = file_names(folder.path())?;
+    let refused = archive::export_accounts(
+        admin.clone(),
+        pb::ExportAccountsRequest::default(),
+        folder.path().join("不许.xlsx"),
+    )
+    .await;
+    assert_eq!(refused, Err(ApiError::PermissionDenied));
+    let invalid = export_from_screen_query(&mut counter, &cashier, &"陈".repeat(101)).await;
+    assert!(
+        matches!(&invalid, Err(ApiError::InvalidField { .. })),
+        "{invalid:?}"
+    );
+    assert!(shows(&counter, "导出失败，未保存任何文件"));
+    assert_eq!(file_names(folder.path())?, before);
+    assert_eq!(
+        before,
+        ["在用.xlsx", "查询结果.xlsx", "用户档案-20260115.xlsx"]
+    );
+
+    server.shutdown().await?;
+    Ok(())
+}
+
+/// Searches `query` on the screen (the server's answer faked: the export
+/// must go out whatever it finds) and exports it.
+async fn export_from_screen_query(
+    app: &mut App,
+    session: &Session,
+    query: &str,
+) -> Result<archive::Exported, ApiError> {
+    feed(
+        app,
+        [
+            archive_message(customers::Message::QueryChanged(query.into())),
+            archive_message(customers::Message::Search),
+            archive_message(customers::Message::Searched(Ok(
+                pb::SearchAccountsResponse {
+                    results: vec![pb::AccountSummary::default()],
+                    next_page_token: String::new(),
+                    searched_as: pb::SearchKind::Name as i32,
+                },
+            ))),
+        ],
+    );
+    let folder = tempfile::tempdir().map_err(|error| ApiError::File(error.to_string()))?;
+    let (_, result) = export_from_screen(
+        app,
+        session,
+        customers::export::Scope::Search,
+        folder.path().join("太长.xlsx"),
+    )
+    .await;
+    let left = std::fs::read_dir(folder.path())
+        .map(|entries| entries.count())
+        .unwrap_or_default();
+    assert_eq!(left, 0, "nothing left of a refused export");
+    result
 }
 
 /// A server with a few realistic accounts for looking at the real client

@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gascis::api::ApiError;
-use gascis::api::archive::RevealedPii;
+use gascis::api::archive::{Exported, RevealedPii};
 use gascis::app::{App, Message, Screen};
 use gascis::screen::customers::{self, Customers, Page, Tab, dialog, open_account, picker, search};
 use gascis::screen::home;
@@ -1385,9 +1385,247 @@ fn a_session_ended_during_a_search_returns_to_login() {
     assert!(matches!(app.screen(), Screen::Login(_)));
 }
 
+/// The export messages among `messages`.
+fn export_clicks(messages: &[Message]) -> Vec<customers::export::Scope> {
+    archive_messages(messages)
+        .into_iter()
+        .filter_map(|message| match message {
+            customers::Message::Export { scope, .. } => Some(*scope),
+            _ => None,
+        })
+        .collect()
+}
+
+fn export_status(app: &App) -> &customers::export::Status {
+    &customers_of(app).export().status
+}
+
+/// The id of the export in flight.
+fn running_export(app: &App) -> u64 {
+    customers_of(app)
+        .export()
+        .running()
+        .expect("an export runs")
+        .id
+}
+
+/// Searches 阳光花园 by address with closed accounts, and feeds the hits.
+fn search_sunshine_garden(app: &mut App) {
+    feed(
+        app,
+        [
+            archive(customers::Message::QueryChanged("阳光花园".into())),
+            archive(customers::Message::KindSelected(pb::SearchKind::Address)),
+            archive(customers::Message::IncludeClosedToggled(true)),
+            archive(customers::Message::Search),
+            archive(customers::Message::Searched(Ok(sunshine_garden()))),
+        ],
+    );
+}
+
+#[test]
+fn export_buttons_follow_the_search_and_the_export_in_flight() {
+    use customers::export::{Scope, Status};
+
+    let (_runtime, mut app) = archive_app(vec![Role::Cashier]);
+
+    // Before a search only every account can be exported.
+    assert!(shows(&app, "导出查询结果") && shows(&app, "导出全部用户"));
+    assert!(export_clicks(&click_text(&mut app, "导出查询结果")).is_empty());
+    assert!(matches!(export_status(&app), Status::Idle));
+
+    // No hits: still nothing to export.
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::QueryChanged("无此人".into())),
+            archive(customers::Message::Search),
+            archive(customers::Message::Searched(Ok(
+                pb::SearchAccountsResponse::default(),
+            ))),
+        ],
+    );
+    assert!(shows(&app, "未找到匹配的账户"));
+    assert!(export_clicks(&click_text(&mut app, "导出查询结果")).is_empty());
+
+    // A search with hits: the export is of that search, even after the
+    // field changed.
+    search_sunshine_garden(&mut app);
+    feed(
+        &mut app,
+        [archive(customers::Message::QueryChanged("春申".into()))],
+    );
+    let clicked = click_text(&mut app, "导出查询结果");
+    assert_eq!(export_clicks(&clicked), [Scope::Search], "{clicked:?}");
+    let Status::Choosing { scope, request } = export_status(&app) else {
+        panic!("the save dialog is asked for: {:?}", export_status(&app));
+    };
+    assert_eq!(*scope, Scope::Search);
+    assert_eq!(
+        *request,
+        pb::ExportAccountsRequest {
+            query: "阳光花园".into(),
+            kind: pb::SearchKind::Address as i32,
+            include_closed: true,
+        }
+    );
+    assert!(shows(&app, "请在弹出的对话框中选择保存位置"));
+    assert!(
+        export_clicks(&click_text(&mut app, "导出全部用户")).is_empty(),
+        "one export at a time"
+    );
+
+    // The dialog closed without a choice.
+    feed(
+        &mut app,
+        [archive(customers::Message::ExportPathPicked(None))],
+    );
+    assert!(matches!(export_status(&app), Status::Idle));
+
+    // Chosen: the export runs, the buttons wait.
+    let folder = std::env::temp_dir().join("gascis-export-ui");
+    let _ = click_text(&mut app, "导出查询结果");
+    feed(
+        &mut app,
+        [archive(customers::Message::ExportPathPicked(Some(
+            folder.join("阳光花园"),
+        )))],
+    );
+    let running = customers_of(&app).export().running().expect("it runs");
+    assert_eq!(running.scope, Scope::Search);
+    assert_eq!(
+        running.path,
+        folder.join("阳光花园.xlsx"),
+        "a name without extension gets .xlsx"
+    );
+    assert_eq!(running.request.query, "阳光花园");
+    assert!(shows(&app, "正在导出…"));
+    assert!(!shows(&app, "导出查询结果"), "its button says 正在导出…");
+    assert!(shows(&app, "取消导出"));
+    assert!(export_clicks(&click_text(&mut app, "导出全部用户")).is_empty());
+
+    // Done: rows and where.
+    let id = running_export(&app);
+    let written = folder.join("阳光花园.xlsx");
+    feed(
+        &mut app,
+        [archive(customers::Message::Exported {
+            id,
+            result: Ok(Exported {
+                rows: 1234,
+                path: written.clone(),
+            }),
+        })],
+    );
+    assert!(matches!(export_status(&app), Status::Done(_)));
+    let done = format!("已导出 1,234 行 → {}", written.display());
+    assert!(shows(&app, &done), "{done}");
+    assert!(!shows(&app, "正在导出…"));
+
+    // Every account; the server refuses.
+    let clicked = click_text(&mut app, "导出全部用户");
+    assert_eq!(export_clicks(&clicked), [Scope::All]);
+    let Status::Choosing { request, .. } = export_status(&app) else {
+        panic!("the save dialog is asked for");
+    };
+    assert!(request.query.is_empty(), "an empty query is every account");
+    feed(
+        &mut app,
+        [archive(customers::Message::ExportPathPicked(Some(
+            folder.join("用户档案-20260115.xlsx"),
+        )))],
+    );
+    let id = running_export(&app);
+    feed(
+        &mut app,
+        [archive(customers::Message::Exported {
+            id,
+            result: Err(ApiError::InvalidField {
+                field: "query".into(),
+                message:
+                    "finds more than 200000 accounts; narrow the search or export all accounts"
+                        .into(),
+            }),
+        })],
+    );
+    assert!(shows(&app, "导出失败，未保存任何文件"));
+    assert!(shows(
+        &app,
+        "query: finds more than 200000 accounts; narrow the search or export all accounts"
+    ));
+    assert_eq!(
+        export_clicks(&click_text(&mut app, "导出查询结果")),
+        [Scope::Search],
+        "after a failure the buttons work again"
+    );
+
+    // Cancelled: a late answer of that export changes nothing.
+    feed(
+        &mut app,
+        [archive(customers::Message::ExportPathPicked(Some(
+            folder.join("查询结果.xlsx"),
+        )))],
+    );
+    let id = running_export(&app);
+    let clicked = click_text(&mut app, "取消导出");
+    assert!(matches!(
+        archive_messages(&clicked).as_slice(),
+        [customers::Message::CancelExport]
+    ));
+    assert!(matches!(export_status(&app), Status::Cancelled));
+    assert!(shows(&app, "已取消导出，未保存任何文件"));
+    feed(
+        &mut app,
+        [archive(customers::Message::Exported {
+            id,
+            result: Ok(Exported {
+                rows: 8,
+                path: folder.join("查询结果.xlsx"),
+            }),
+        })],
+    );
+    assert!(matches!(export_status(&app), Status::Cancelled));
+
+    // In English.
+    feed(
+        &mut app,
+        [Message::Home(home::Message::SelectLanguage(
+            gascis::i18n::Language::English,
+        ))],
+    );
+    assert!(shows(&app, "Export results") && shows(&app, "Export all accounts"));
+    assert!(shows(&app, "Export cancelled; no file was saved"));
+}
+
+#[test]
+fn a_session_ended_during_an_export_returns_to_login() {
+    let (_runtime, mut app) = archive_app(vec![Role::Finance]);
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::Export {
+                scope: customers::export::Scope::All,
+                language: gascis::i18n::Language::SimplifiedChinese,
+            }),
+            archive(customers::Message::ExportPathPicked(Some(
+                std::env::temp_dir().join("用户档案.xlsx"),
+            ))),
+        ],
+    );
+    let id = running_export(&app);
+    feed(
+        &mut app,
+        [archive(customers::Message::Exported {
+            id,
+            result: Err(ApiError::SessionExpired),
+        })],
+    );
+    assert!(matches!(app.screen(), Screen::Login(_)));
+}
+
 /// Renders the archive screens to PNG files for people to look at (not a
 /// check): `cargo test -p gascis --test archive_ui -- --ignored`, then see
-/// the paths printed. With GASCIS_DOCS_SCREENSHOTS=<dir> the four
+/// the paths printed. With GASCIS_DOCS_SCREENSHOTS=<dir> the five
 /// documentation screenshots are copied there too, at the simulator's 2×
 /// scale; docs/screenshots holds them halved to the window's 1200×780
 /// (`convert f.png -filter Lanczos -resize 50% f.png`), with
@@ -1434,6 +1672,39 @@ fn render_screenshots() {
         ],
     );
     save(&app, "archive-search", Some("archive-search.png"));
+
+    // 导出查询结果, saved where a counter PC keeps its downloads.
+    let exported = std::path::PathBuf::from(r"C:\Users\zhangli\Downloads\查询结果-20260115.xlsx");
+    feed(
+        &mut app,
+        [
+            archive(customers::Message::Export {
+                scope: customers::export::Scope::Search,
+                language: gascis::i18n::Language::SimplifiedChinese,
+            }),
+            archive(customers::Message::ExportPathPicked(Some(exported.clone()))),
+        ],
+    );
+    save(&app, "archive-export-running", None);
+    let id = running_export(&app);
+    feed(
+        &mut app,
+        [archive(customers::Message::Exported {
+            id,
+            result: Ok(Exported {
+                rows: 26,
+                path: exported,
+            }),
+        })],
+    );
+    save(&app, "archive-export", Some("archive-export.png"));
+    let english = |language| Message::Home(home::Message::SelectLanguage(language));
+    feed(&mut app, [english(gascis::i18n::Language::English)]);
+    save(&app, "archive-export-english", None);
+    feed(
+        &mut app,
+        [english(gascis::i18n::Language::SimplifiedChinese)],
+    );
 
     feed(
         &mut app,

@@ -2,10 +2,14 @@
 //! English: fixed texts by [`Key`], the names of the proto enums, and the
 //! texts of field problems.
 
+use std::path::Path;
+
+use chrono::NaiveDate;
 use gascis_common::identity::ResidentIdError;
 use gascis_common::proto::v1 as pb;
 
 use super::{Language, Text, pick};
+use crate::screen::customers::export::Scope;
 use crate::screen::customers::form::FieldError;
 
 /// A fixed text of the archive screens.
@@ -24,6 +28,16 @@ pub enum Key {
     NoResultsHint,
     PreviousPage,
     NextPage,
+    // Export
+    ExportResults,
+    ExportAll,
+    Exporting,
+    ExportDialogTitle,
+    ExportChoosing,
+    ExportRunningHint,
+    CancelExport,
+    ExportCancelled,
+    ExportFailed,
     // Columns and facts
     AccountNo,
     AccountHolder,
@@ -229,6 +243,27 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         ),
         Key::PreviousPage => ("上一页", "Previous"),
         Key::NextPage => ("下一页", "Next"),
+        Key::ExportResults => ("导出查询结果", "Export results"),
+        Key::ExportAll => ("导出全部用户", "Export all accounts"),
+        Key::Exporting => ("正在导出…", "Exporting…"),
+        Key::ExportDialogTitle => ("导出到 Excel 文件", "Export to an Excel file"),
+        Key::ExportChoosing => (
+            "请在弹出的对话框中选择保存位置",
+            "Choose where to save the file in the dialog",
+        ),
+        Key::ExportRunningHint => (
+            "服务器正在生成 Excel 文件，用户较多时需要几分钟；完成前不会写入文件",
+            "The server is building the Excel file, which takes a few minutes for a large archive; nothing is written until it is complete",
+        ),
+        Key::CancelExport => ("取消导出", "Cancel export"),
+        Key::ExportCancelled => (
+            "已取消导出，未保存任何文件",
+            "Export cancelled; no file was saved",
+        ),
+        Key::ExportFailed => (
+            "导出失败，未保存任何文件",
+            "Export failed; no file was saved",
+        ),
         Key::AccountNo => ("户号", "Account no."),
         Key::AccountHolder => ("户名", "Holder"),
         Key::Address => ("地址", "Address"),
@@ -696,6 +731,44 @@ pub fn results_summary(
     }
 }
 
+/// "已导出 1,234 行 → D:\\导出\\用户档案-20260115.xlsx".
+pub fn exported(language: Language, rows: i64, path: &Path) -> String {
+    let rows = grouped(rows);
+    match language {
+        Language::SimplifiedChinese => format!("已导出 {rows} 行 → {}", path.display()),
+        Language::English => format!("Exported {rows} rows → {}", path.display()),
+    }
+}
+
+/// The name the save dialog suggests for an export on `date`:
+/// "用户档案-20260115.xlsx" for every account, "查询结果-20260115.xlsx" for
+/// a search. The server names its file only once it is built.
+pub fn export_file_name(language: Language, scope: Scope, date: NaiveDate) -> String {
+    let stem = match (scope, language) {
+        (Scope::All, Language::SimplifiedChinese) => "用户档案",
+        (Scope::All, Language::English) => "accounts",
+        (Scope::Search, Language::SimplifiedChinese) => "查询结果",
+        (Scope::Search, Language::English) => "search-results",
+    };
+    format!("{stem}-{}.xlsx", date.format("%Y%m%d"))
+}
+
+/// 1234567 -> "1,234,567".
+fn grouped(number: i64) -> String {
+    let digits = number.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if number < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// "已选择：王芳（户号 3101000123）".
 pub fn chosen_customer(language: Language, name: &str, account_no: &str) -> String {
     match language {
@@ -944,6 +1017,41 @@ mod tests {
     }
 
     #[test]
+    fn exports_are_named_and_counted() {
+        let Some(date) = NaiveDate::from_ymd_opt(2026, 1, 15) else {
+            panic!("a date");
+        };
+        assert_eq!(
+            export_file_name(Language::SimplifiedChinese, Scope::All, date),
+            "用户档案-20260115.xlsx"
+        );
+        assert_eq!(
+            export_file_name(Language::SimplifiedChinese, Scope::Search, date),
+            "查询结果-20260115.xlsx"
+        );
+        assert_eq!(
+            export_file_name(Language::English, Scope::Search, date),
+            "search-results-20260115.xlsx"
+        );
+        assert_eq!(
+            exported(
+                Language::SimplifiedChinese,
+                1_234_567,
+                Path::new("/home/li/用户档案.xlsx")
+            ),
+            "已导出 1,234,567 行 → /home/li/用户档案.xlsx"
+        );
+        assert_eq!(
+            exported(Language::English, 8, Path::new("a.xlsx")),
+            "Exported 8 rows → a.xlsx"
+        );
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
+        assert_eq!(grouped(-200_000), "-200,000");
+    }
+
+    #[test]
     fn every_key_has_two_different_texts() {
         // Keys whose two languages may legitimately coincide.
         let same_allowed: &[Key] = &[];
@@ -971,6 +1079,15 @@ mod tests {
             NoResultsHint,
             PreviousPage,
             NextPage,
+            ExportResults,
+            ExportAll,
+            Exporting,
+            ExportDialogTitle,
+            ExportChoosing,
+            ExportRunningHint,
+            CancelExport,
+            ExportCancelled,
+            ExportFailed,
             AccountNo,
             AccountHolder,
             Address,

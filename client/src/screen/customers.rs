@@ -9,10 +9,13 @@
 
 pub mod detail;
 pub mod dialog;
+pub mod export;
 pub mod form;
 pub mod open_account;
 pub mod picker;
 pub mod search;
+
+use std::path::PathBuf;
 
 use gascis_common::Role;
 use gascis_common::proto::v1 as pb;
@@ -20,7 +23,7 @@ use iced::keyboard::{self, key};
 use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Alignment, Element, Length, Task};
 
-use crate::api::archive::{self, RevealedPii};
+use crate::api::archive::{self, Exported, RevealedPii};
 use crate::api::{ApiError, Session};
 use crate::i18n::archive::Key;
 use crate::i18n::{Language, tr};
@@ -29,6 +32,7 @@ use crate::widget;
 
 pub use detail::{Detail, Permissions, Tab};
 pub use dialog::Dialog;
+pub use export::Export;
 pub use form::{FieldError, FieldErrors};
 pub use open_account::OpenAccountForm;
 pub use search::Search;
@@ -59,6 +63,7 @@ pub struct Customers {
     permissions: Permissions,
     page: Page,
     search: Search,
+    export: Export,
     detail: Option<Detail>,
     open_form: Option<OpenForm>,
     dialog: Option<Dialog>,
@@ -77,6 +82,22 @@ pub enum Message {
     SelectRow(usize),
     OpenAccount(i64),
     Searched(Result<pb::SearchAccountsResponse, ApiError>),
+    /// 导出查询结果 or 导出全部用户: asks where to save. The language is
+    /// the save dialog's.
+    Export {
+        scope: export::Scope,
+        language: Language,
+    },
+    /// The save dialog closed: where to write, `None` when closed without
+    /// a choice.
+    ExportPathPicked(Option<PathBuf>),
+    /// 取消导出: stops the export in flight; no file is written.
+    CancelExport,
+    /// The answer of export `id`: rows and path, or why not.
+    Exported {
+        id: u64,
+        result: Result<Exported, ApiError>,
+    },
     AccountLoaded(Result<pb::AccountDetail, ApiError>),
     BackToSearch,
     ReloadAccount,
@@ -135,6 +156,7 @@ impl Customers {
             permissions,
             page: Page::Search,
             search: Search::default(),
+            export: Export::default(),
             detail: None,
             open_form: None,
             dialog: None,
@@ -169,6 +191,10 @@ impl Customers {
 
     pub fn search(&self) -> &Search {
         &self.search
+    }
+
+    pub fn export(&self) -> &Export {
+        &self.export
     }
 
     pub fn detail(&self) -> Option<&Detail> {
@@ -238,6 +264,14 @@ impl Customers {
                 }
                 self.search.failed(error);
             }
+            Message::Export { scope, language } => {
+                return self.export.start(scope, &self.search, language);
+            }
+            Message::ExportPathPicked(picked) => {
+                return self.export.path_picked(&self.session, picked);
+            }
+            Message::CancelExport => self.export.cancel(),
+            Message::Exported { id, result } => return self.export.finished(id, result),
             Message::AccountLoaded(result) => return self.account_loaded(result),
             Message::BackToSearch => {
                 if self.dialog.is_some() {
@@ -724,17 +758,23 @@ impl Customers {
 
     pub fn view(&self, language: Language) -> Element<'_, Message> {
         let page: Element<'_, Message> = match self.page {
-            Page::Search => self.search.view(language, self.permissions.can_edit),
+            Page::Search => self
+                .search
+                .view(language, self.permissions.can_edit, &self.export),
             Page::Detail => match &self.detail {
                 Some(detail) => {
                     let busy = detail.loading || self.dialog.is_some();
                     detail.view(language, self.permissions, busy)
                 }
-                None => self.search.view(language, self.permissions.can_edit),
+                None => self
+                    .search
+                    .view(language, self.permissions.can_edit, &self.export),
             },
             Page::OpenAccount => match &self.open_form {
                 Some(open) => open_form_view(language, open),
-                None => self.search.view(language, self.permissions.can_edit),
+                None => self
+                    .search
+                    .view(language, self.permissions.can_edit, &self.export),
             },
         };
 

@@ -14,6 +14,7 @@ use crate::theme;
 use crate::widget::{self, TableColumn, TableRow};
 
 use super::Message;
+use super::export::Export;
 
 /// The id of the search field, which gets the focus when the area opens.
 pub const SEARCH_INPUT: &str = "customers-search";
@@ -174,6 +175,15 @@ impl Search {
         self.results.get(self.selected?)
     }
 
+    /// The search 导出查询结果 exports: the one on show, once it found
+    /// something (and no other is on its way).
+    pub fn export_query(&self) -> Option<&Query> {
+        if self.status != Status::Done || self.results.is_empty() {
+            return None;
+        }
+        self.shown.as_ref()
+    }
+
     pub fn page_number(&self) -> usize {
         self.pages.len().max(1)
     }
@@ -197,7 +207,12 @@ impl Search {
         }
     }
 
-    pub fn view<'a>(&'a self, language: Language, can_open_accounts: bool) -> Element<'a, Message> {
+    pub fn view<'a>(
+        &'a self,
+        language: Language,
+        can_open_accounts: bool,
+        export: &'a Export,
+    ) -> Element<'a, Message> {
         let searching = self.status == Status::Searching;
 
         let input = text_input(tr(language, Key::SearchPlaceholder), &self.query)
@@ -256,13 +271,13 @@ impl Search {
             .width(Length::Fill)
             .style(theme::container::card);
 
-        column![search_card, self.results_view(language)]
+        column![search_card, self.results_view(language, export)]
             .spacing(14)
             .height(Length::Fill)
             .into()
     }
 
-    fn results_view<'a>(&'a self, language: Language) -> Element<'a, Message> {
+    fn results_view<'a>(&'a self, language: Language, export: &'a Export) -> Element<'a, Message> {
         let body: Element<'a, Message> = match &self.status {
             Status::Idle => centered_note(
                 tr(language, Key::SearchHint),
@@ -294,7 +309,9 @@ impl Search {
                 .style(theme::text::muted),
             );
         }
-        header = header.push(iced::widget::space::horizontal());
+        header = header
+            .push(iced::widget::space::horizontal())
+            .push(export.buttons(language, self));
         if self.has_previous_page() || self.has_next_page() {
             let searching = self.status == Status::Searching;
             header = header
@@ -317,21 +334,23 @@ impl Search {
                 );
         }
 
-        container(
-            column![
-                header,
-                iced::widget::scrollable(body).height(Length::Fill),
+        let mut card = column![header].spacing(10);
+        if let Some(note) = export.note(language) {
+            card = card.push(note);
+        }
+        card = card
+            .push(iced::widget::scrollable(body).height(Length::Fill))
+            .push(
                 text(tr(language, Key::KeyboardHint))
                     .size(12)
                     .style(theme::text::muted),
-            ]
-            .spacing(10),
-        )
-        .padding(16)
-        .width(Length::Fill)
-        .height(Length::Fill)
-        .style(theme::container::card)
-        .into()
+            );
+        container(card)
+            .padding(16)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(theme::container::card)
+            .into()
     }
 
     fn table_view<'a>(&'a self, language: Language) -> Element<'a, Message> {
