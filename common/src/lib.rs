@@ -10,6 +10,7 @@ pub mod money;
 pub mod phone;
 pub mod proto;
 pub mod role;
+pub mod tariff;
 
 pub use money::{Money, MoneyError};
 pub use role::{Role, RoleError};

@@ -9,6 +9,8 @@ use gascis_server::{
     db,
 };
 
+mod tariff_cli;
+
 #[derive(Parser)]
 #[command(
     name = "gascis-server",
@@ -100,6 +102,11 @@ enum Command {
         /// Customer accounts to create the first time.
         #[arg(long, default_value_t = 3000)]
         customers: u64,
+    },
+    /// Tariffs: price a consumption with the engine alone.
+    Tariff {
+        #[command(subcommand)]
+        command: tariff_cli::TariffCommand,
     },
 }
 
@@ -431,6 +438,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tariff { command } => tariff_cli::run(command),
     }
 }
 
