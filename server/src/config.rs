@@ -18,6 +18,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub postgres: PostgresConfig,
     pub tls: TlsConfig,
+    pub billing: crate::billing::run::Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -267,7 +268,27 @@ hostnames = [{hostnames}]
 ip_addresses = [{ips}]
 # Lifetime of the server certificate. Default 825.
 certificate_valid_days = {valid_days}
+
+[billing]
+# Accounts billed per transaction by a billing run. Default 2000.
+chunk_size = {chunk_size}
+# Days from the end of a billing period to the bills' due date. Default 15.
+due_days = {due_days}
+
+[billing.readings]
+# A reading whose daily consumption is above this many times the average of
+# the last three valid periods (or below average / factor) waits for review.
+spike_factor = "{spike_factor}"
+# Spikes and drops count only from this many m³ up.
+min_volume = "{min_volume}"
+# This many zero-consumption periods in a row wait for review.
+zero_periods = {zero_periods}
 "#,
+            chunk_size = self.billing.chunk_size,
+            due_days = self.billing.due_days,
+            spike_factor = self.billing.readings.spike_factor,
+            min_volume = self.billing.readings.min_volume,
+            zero_periods = self.billing.readings.zero_periods,
             listen = self.server.listen,
             company = self.server.company_name.replace('"', "\\\""),
             grace = self.server.shutdown_grace_seconds,

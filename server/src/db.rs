@@ -37,10 +37,16 @@ pub fn pool(url: &str, size: u32) -> Result<PgPool, DbError> {
 
 /// Applies every pending migration; returns the versions applied.
 pub fn migrate(connection: &mut PgConnection) -> Result<Vec<String>, DbError> {
-    let applied = connection
+    let applied: Vec<String> = connection
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+        .map_err(|error| DbError::Migration(one_line(&error.to_string())))?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // The city presets are data every company starts from; published once.
+    crate::billing::tariffs::seed_presets(connection)
+        .map_err(|error| DbError::Migration(format!("tariff presets: {error}")))?;
+    Ok(applied)
 }
 
 /// Migrations compiled in but not yet applied.

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod archive;
 pub mod auth;
+pub mod billing;
 pub mod client;
 pub mod commands;
 pub mod config;

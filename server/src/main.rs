@@ -9,6 +9,7 @@ use gascis_server::{
     db,
 };
 
+mod billing_cli;
 mod tariff_cli;
 
 #[derive(Parser)]
@@ -103,6 +104,8 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         customers: u64,
     },
+    /// Bill a period (a billing run; several processes share one run).
+    BillRun(billing_cli::BillRunArgs),
     /// Tariffs: price a consumption with the engine alone.
     Tariff {
         #[command(subcommand)]
@@ -439,6 +442,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tariff { command } => tariff_cli::run(command),
+        Command::BillRun(args) => billing_cli::bill_run(args),
     }
 }
 

@@ -1,0 +1,10 @@
+DROP TABLE bill_lines;
+DROP TABLE bills;
+DROP TABLE billing_run_skips;
+DROP TABLE billing_run_chunks;
+DROP TABLE billing_runs;
+DROP TABLE meter_readings;
+ALTER TABLE accounts DROP COLUMN route_book_id, DROP COLUMN route_seq, DROP COLUMN flat_class;
+DROP TABLE route_books;
+DROP TABLE tariff_revisions;
+DROP TABLE tariffs;
