@@ -325,13 +325,18 @@ pub fn work(
             Ok(true)
         })?;
         if !claimed {
-            break;
+            // Chunks still pending are held by other workers: wait for them,
+            // and take over any whose worker dies (its lock goes with it).
+            let left = progress(connection, run_id)?;
+            if left.chunks_done == left.chunks {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            continue;
         }
         mine += 1;
         on_chunk(progress(connection, run_id)?);
     }
-    // Done when every chunk is: chunks held by other workers are still
-    // 'pending' and keep the run running until their worker commits.
     sql_query(
         "UPDATE billing_runs SET status = 'done', finished_at = now() WHERE id = $1 AND status = 'running' \
          AND NOT EXISTS (SELECT 1 FROM billing_run_chunks WHERE run_id = $1 AND status = 'pending')",
