@@ -2,6 +2,7 @@
 
 pub mod archive_service;
 pub mod auth_service;
+pub mod billing_service;
 pub mod import_service;
 pub mod system_service;
 pub mod user_service;
@@ -44,6 +45,70 @@ where
     })
     .await
     .map_err(|error| Error::Internal(format!("blocking task failed: {error}")))?
+}
+
+/// Sends a finished export file in 256 KiB pieces; the temporary file is
+/// removed when the stream ends or the client goes away.
+pub fn stream_file(
+    path: tempfile::TempPath,
+    file_name: String,
+    rows: u64,
+) -> tokio_stream::wrappers::ReceiverStream<std::result::Result<pb::ExportChunk, tonic::Status>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let fail = |error: std::io::Error| tonic::Status::internal(format!("export: {error}"));
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) => {
+                let _ = sender.blocking_send(Err(fail(error)));
+                return;
+            }
+        };
+        let mut first = true;
+        loop {
+            let mut data = vec![0_u8; 256 * 1024];
+            let read = match file.read(&mut data) {
+                Ok(read) => read,
+                Err(error) => {
+                    let _ = sender.blocking_send(Err(fail(error)));
+                    return;
+                }
+            };
+            if read == 0 && !first {
+                return;
+            }
+            data.truncate(read);
+            let chunk = pb::ExportChunk {
+                file_name: if first {
+                    file_name.clone()
+                } else {
+                    String::new()
+                },
+                rows: if first {
+                    i64::try_from(rows).unwrap_or(i64::MAX)
+                } else {
+                    0
+                },
+                data,
+            };
+            first = false;
+            if sender.blocking_send(Ok(chunk)).is_err() || read == 0 {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(receiver)
+}
+
+/// A temporary .xlsx path for an export.
+pub fn export_path() -> Result<tempfile::TempPath> {
+    Ok(tempfile::Builder::new()
+        .prefix("gascis-export-")
+        .suffix(".xlsx")
+        .tempfile()
+        .map_err(|e| Error::Internal(format!("export: {e}")))?
+        .into_temp_path())
 }
 
 pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> Timestamp {

@@ -4,5 +4,6 @@
 //! bills, bill lines and ledger entries, chunk by chunk.
 
 pub mod readings;
+pub mod route_books;
 pub mod run;
 pub mod tariffs;

@@ -347,3 +347,110 @@ fn status_wire_label(value: pb::AccountStatus) -> &'static str {
         _ => "",
     }
 }
+
+#[derive(QueryableByName)]
+struct BillRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    account_no: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    period: String,
+    #[diesel(sql_type = Text)]
+    revision: String,
+    #[diesel(sql_type = Text)]
+    from_date: String,
+    #[diesel(sql_type = Text)]
+    to_date: String,
+    #[diesel(sql_type = Text)]
+    previous_value: String,
+    #[diesel(sql_type = Text)]
+    current_value: String,
+    #[diesel(sql_type = Text)]
+    volume: String,
+    #[diesel(sql_type = Text)]
+    amount: String,
+    #[diesel(sql_type = Text)]
+    net: String,
+    #[diesel(sql_type = Text)]
+    tax: String,
+    #[diesel(sql_type = Text)]
+    tariff_code: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    estimated: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    cancelled: bool,
+    #[diesel(sql_type = Text)]
+    due_on: String,
+}
+
+const BILL_HEADERS: [&str; 17] = [
+    "户号",
+    "户名",
+    "账期",
+    "版本",
+    "起始日",
+    "截止日",
+    "上次读数",
+    "本次读数",
+    "用气量(m³)",
+    "金额(元)",
+    "不含税金额",
+    "税额",
+    "气价方案",
+    "估抄",
+    "作废",
+    "缴费截止日",
+    "说明",
+];
+
+/// Writes every bill revision of a period (a cancellation is its own row);
+/// returns the number of rows.
+pub fn bills(connection: &mut PgConnection, period: &str, path: &Path) -> Result<u64> {
+    let mut list = ListWriter::new(&format!("账单 {period}"), &BILL_HEADERS);
+    let mut after = 0_i64;
+    loop {
+        let rows: Vec<BillRow> = sql_query(
+            "SELECT b.id, a.account_no, c.name, b.period, b.revision::text AS revision, \
+                    b.from_date::text AS from_date, b.to_date::text AS to_date, \
+                    coalesce(b.previous_value::text, '') AS previous_value, \
+                    coalesce(b.current_value::text, '') AS current_value, b.volume::text AS volume, \
+                    b.amount::text AS amount, b.net::text AS net, b.tax::text AS tax, b.tariff_code, \
+                    b.estimated, b.cancelled, b.due_on::text AS due_on \
+             FROM bills b JOIN accounts a ON a.id = b.account_id JOIN customers c ON c.id = a.customer_id \
+             WHERE b.period = $1 AND b.id > $2 ORDER BY b.id LIMIT $3",
+        )
+        .bind::<Text, _>(period)
+        .bind::<BigInt, _>(after)
+        .bind::<BigInt, _>(PAGE)
+        .load(connection)?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = last.id;
+        for row in rows {
+            list.row(&[
+                row.account_no.as_str(),
+                &row.name,
+                &row.period,
+                &row.revision,
+                &row.from_date,
+                &row.to_date,
+                &row.previous_value,
+                &row.current_value,
+                &row.volume,
+                &row.amount,
+                &row.net,
+                &row.tax,
+                &row.tariff_code,
+                if row.estimated { "是" } else { "" },
+                if row.cancelled { "是" } else { "" },
+                &row.due_on,
+                if row.cancelled { "冲销" } else { "" },
+            ])?;
+        }
+    }
+    list.save(path)
+}

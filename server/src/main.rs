@@ -218,6 +218,16 @@ enum ImportCommand {
 
 #[derive(Subcommand)]
 enum ExportCommand {
+    /// Every bill of a period with its readings, volume, amount and VAT.
+    Bills {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The month, YYYY-MM.
+        #[arg(long, value_name = "YYYY-MM")]
+        period: String,
+        /// Where to write the .xlsx.
+        out: PathBuf,
+    },
     /// Every account with its customer, address and meter.
     Accounts {
         #[command(flatten)]
@@ -385,6 +395,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { command } => import_command(command),
+        Command::Export {
+            command: ExportCommand::Bills { dir, period, out },
+        } => {
+            let dir = DataDir::new(&dir.data_dir)?;
+            let period = gascis_server::billing::run::Period::parse(&period)?.label();
+            let started = std::time::Instant::now();
+            let rows = commands::with_database(&dir, |_, app_url, _| {
+                let mut connection = db::connect(app_url)?;
+                Ok(gascis_server::export::bills(
+                    &mut connection,
+                    &period,
+                    &out,
+                )?)
+            })?;
+            println!(
+                "exported {rows} bills of {period} to {} in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export {
             command: ExportCommand::Accounts { dir, out },
         } => {

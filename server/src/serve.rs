@@ -7,8 +7,8 @@ use gascis_common::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
         archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
-        import_service_server::ImportServiceServer, system_service_server::SystemServiceServer,
-        user_service_server::UserServiceServer,
+        billing_service_server::BillingServiceServer, import_service_server::ImportServiceServer,
+        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -17,8 +17,8 @@ use tonic::transport::{Identity, Server, ServerTlsConfig, server::TcpIncoming};
 use crate::{
     api::import_service::ImportApi,
     api::{
-        AppState, archive_service::ArchiveApi, auth_service::AuthApi, system_service::SystemApi,
-        user_service::UserApi,
+        AppState, archive_service::ArchiveApi, auth_service::AuthApi, billing_service::BillingApi,
+        system_service::SystemApi, user_service::UserApi,
     },
     auth::{
         AuthSettings,
@@ -162,6 +162,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .set_serving::<ArchiveServiceServer<ArchiveApi>>()
         .await;
     health.set_serving::<ImportServiceServer<ImportApi>>().await;
+    health
+        .set_serving::<BillingServiceServer<BillingApi>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -187,6 +190,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
             state: Arc::clone(&state),
         }))
         .add_service(ArchiveServiceServer::new(ArchiveApi {
+            state: Arc::clone(&state),
+        }))
+        .add_service(BillingServiceServer::new(BillingApi {
             state: Arc::clone(&state),
         }))
         .add_service(

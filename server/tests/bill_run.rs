@@ -107,7 +107,10 @@ fn a_killed_run_resumes_and_two_processes_share_it_billing_each_account_once() -
     }
     // The schema owner seeds (the application role may not set sequences).
     let owner_url =
-        commands::with_database(&data_dir, |_, _, migration_url| Ok(migration_url.to_owned()))?;
+        commands::with_database(
+            &data_dir,
+            |_, _, migration_url| Ok(migration_url.to_owned()),
+        )?;
     let mut connection = PgConnection::establish(&owner_url)?;
     let keys = data_dir.pii_keys()?;
     seed::bulk_seed(&mut connection, &keys, 1, 1500)?;

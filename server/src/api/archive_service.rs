@@ -136,12 +136,7 @@ impl ArchiveService for ArchiveApi {
         // the first byte goes out, so a failure is an error, never a
         // truncated file.
         let (path, rows) = with_connection(&self.state, move |connection| {
-            let path = tempfile::Builder::new()
-                .prefix("gascis-export-")
-                .suffix(".xlsx")
-                .tempfile()
-                .map_err(|e| Error::Internal(format!("export: {e}")))?
-                .into_temp_path();
+            let path = super::export_path()?;
             let query = input.query.trim();
             let rows = if query.is_empty() {
                 export::accounts(connection, &path)?
@@ -167,52 +162,11 @@ impl ArchiveService for ArchiveApi {
             Ok((path, rows))
         })
         .await?;
-        let (sender, receiver) = tokio::sync::mpsc::channel(4);
-        tokio::task::spawn_blocking(move || {
-            use std::io::Read;
-            let file_name = format!(
-                "用户档案-{}.xlsx",
-                chrono::Local::now().format("%Y%m%d-%H%M")
-            );
-            let mut file = match std::fs::File::open(&path) {
-                Ok(file) => file,
-                Err(error) => {
-                    let _ = sender.blocking_send(Err(Status::internal(format!("export: {error}"))));
-                    return;
-                }
-            };
-            let mut first = true;
-            loop {
-                let mut data = vec![0_u8; 256 * 1024];
-                let read = match file.read(&mut data) {
-                    Ok(read) => read,
-                    Err(error) => {
-                        let _ =
-                            sender.blocking_send(Err(Status::internal(format!("export: {error}"))));
-                        return;
-                    }
-                };
-                if read == 0 && !first {
-                    return;
-                }
-                data.truncate(read);
-                let chunk = pb::ExportChunk {
-                    file_name: if first {
-                        file_name.clone()
-                    } else {
-                        String::new()
-                    },
-                    rows: if first { rows as i64 } else { 0 },
-                    data,
-                };
-                first = false;
-                // The client went away: stop; the temporary file goes with `path`.
-                if sender.blocking_send(Ok(chunk)).is_err() || read == 0 {
-                    return;
-                }
-            }
-        });
-        Ok(Response::new(ReceiverStream::new(receiver)))
+        let file_name = format!(
+            "用户档案-{}.xlsx",
+            chrono::Local::now().format("%Y%m%d-%H%M")
+        );
+        Ok(Response::new(super::stream_file(path, file_name, rows)))
     }
 
     async fn search_accounts(

@@ -35,6 +35,8 @@ const ARCHIVE_READERS: &[Role] = &[
     Role::Finance,
 ];
 const BACK_OFFICE: &[Role] = &[Role::BackOffice];
+/// Meter readers in the field and back office enter readings.
+const READERS: &[Role] = &[Role::BackOffice, Role::Field];
 /// IT runs the server but has no business reading customers' documents.
 const PII_VIEWERS: &[Role] = &[Role::BackOffice];
 
@@ -54,6 +56,74 @@ pub const METHODS: &[(&str, Access)] = &[
     (
         "/gascis.v1.UserService/SetUserDisabled",
         Access::Roles(ADMIN),
+    ),
+    (
+        "/gascis.v1.BillingService/ListTariffs",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/GetTariff",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/SaveTariffDraft",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/PublishTariff",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/SetDefaultTariff",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/QuoteTariff",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/ListRouteBooks",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/SaveRouteBook",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/GetReadingSheet",
+        Access::Roles(READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/RecordReadings",
+        Access::Roles(READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/FeedIotReadings",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ListAnomalies",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ReviewReading",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/RunBilling",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ListBills",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
+        "/gascis.v1.BillingService/CancelBill",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ExportBills",
+        Access::Roles(ARCHIVE_READERS),
     ),
     (
         "/gascis.v1.ArchiveService/SearchAccounts",

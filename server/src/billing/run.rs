@@ -3,7 +3,9 @@
 //! number of server processes, claim chunks with FOR UPDATE SKIP LOCKED
 //! and bill a chunk and mark it done in one transaction: a worker killed
 //! half-way leaves its chunk pending, and the unique key (account, period,
-//! revision) makes a second original bill impossible whatever happens.
+//! revision) makes a second bill of a period impossible whatever happens
+//! (a period is billed again only after its bill was cancelled, as the
+//! next revision).
 //!
 //! Only post-paid (mechanical) meters are billed by runs: IC-card meters
 //! are paid for when gas is bought, IoT meters are charged from their daily
@@ -472,6 +474,7 @@ struct Batch {
 
 struct NewBill {
     account_id: i64,
+    revision: i32,
     from: NaiveDate,
     to: NaiveDate,
     previous_reading_id: Option<i64>,
@@ -504,7 +507,8 @@ fn bill_chunk(
                 m.id AS meter_id, m.digits, m.installed_on \
          {ELIGIBLE} AND a.id BETWEEN $2 AND $3{} \
            AND NOT EXISTS (SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.period = $4 \
-                AND b.revision = 0) \
+                AND NOT b.cancelled AND NOT EXISTS (SELECT 1 FROM bills n \
+                    WHERE n.account_id = b.account_id AND n.period = b.period AND n.revision > b.revision)) \
          ORDER BY a.id",
         Scope::condition(kind, 5)
     ))
@@ -592,6 +596,24 @@ fn bill_chunk(
     for bill in bills.into_iter().filter(|b| !b.cancelled) {
         bills_of.entry(bill.account_id).or_default().push(bill);
     }
+    // A period whose bill was cancelled is billed again as the next revision.
+    #[derive(QueryableByName)]
+    struct Revision {
+        #[diesel(sql_type = BigInt)]
+        account_id: i64,
+        #[diesel(sql_type = Integer)]
+        revision: i32,
+    }
+    let next_revision: HashMap<i64, i32> = sql_query(
+        "SELECT account_id, max(revision) + 1 AS revision FROM bills \
+         WHERE account_id = ANY($1) AND period = $2 GROUP BY account_id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Text, _>(&label)
+    .load::<Revision>(connection)?
+    .into_iter()
+    .map(|r| (r.account_id, r.revision))
+    .collect();
     let mut batch = Batch::default();
     for account in &accounts {
         let tariff_code = if account.tariff_code.is_empty() {
@@ -729,6 +751,7 @@ fn bill_chunk(
         };
         batch.bills.push(NewBill {
             account_id: account.id,
+            revision: next_revision.get(&account.id).copied().unwrap_or(0),
             from,
             to,
             previous_reading_id: reading.previous_id,
@@ -742,9 +765,9 @@ fn bill_chunk(
             quote,
         });
     }
-    write(connection, context, &batch)?;
+    let written = write(connection, context, &batch)?;
     Ok((
-        i32::try_from(batch.bills.len()).unwrap_or(i32::MAX),
+        i32::try_from(written).unwrap_or(i32::MAX),
         i32::try_from(batch.skips.len()).unwrap_or(i32::MAX),
     ))
 }
@@ -827,8 +850,10 @@ fn estimate(
 }
 
 /// Writes a chunk's bills, their lines and ledger entries, the
-/// cancellations of replaced estimates and the skips, set-wise.
-fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) -> Result<()> {
+/// cancellations of replaced estimates and the skips, set-wise; returns the
+/// bills written (an overlapping run may have billed some meanwhile: the
+/// unique keys keep theirs and skip ours).
+fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) -> Result<usize> {
     let label = context.period.label();
     let user = &context.actor.username;
     let run_id = context.run.id;
@@ -874,7 +899,7 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
         .execute(connection)?;
     }
     if batch.bills.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
 
     // Ledger: receivable against gas revenue and output VAT, one
@@ -895,15 +920,18 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
     if !charged.is_empty() {
         let accounts: Vec<i64> = charged.iter().map(|b| b.account_id).collect();
         let occurred: Vec<NaiveDate> = charged.iter().map(|b| b.to).collect();
+        let revisions: Vec<i32> = charged.iter().map(|b| b.revision).collect();
         let posted: Vec<Posted> = sql_query(
             "INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, memo) \
-             SELECT 'bill:' || a || ':' || $2 || ':0', 'bill', a, d, $3, '账单 ' || $2 \
-             FROM unnest($1::bigint[], $4::date[]) AS x (a, d) RETURNING id, account_id",
+             SELECT 'bill:' || a || ':' || $2 || ':' || r, 'bill', a, d, $3, '账单 ' || $2 \
+             FROM unnest($1::bigint[], $4::date[], $5::int[]) AS x (a, d, r) \
+             ON CONFLICT (business_key) DO NOTHING RETURNING id, account_id",
         )
         .bind::<Array<BigInt>, _>(&accounts)
         .bind::<Text, _>(&label)
         .bind::<Text, _>(user)
         .bind::<Array<Date>, _>(&occurred)
+        .bind::<Array<Integer>, _>(&revisions)
         .get_results(connection)?;
         ledger_of = posted.into_iter().map(|p| (p.account_id, p.id)).collect();
         let mut transaction_ids = Vec::with_capacity(charged.len() * 3);
@@ -911,10 +939,9 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
         let mut line_accounts: Vec<Option<i64>> = Vec::with_capacity(charged.len() * 3);
         let mut amounts = Vec::with_capacity(charged.len() * 3);
         for bill in &charged {
+            // Billed by an overlapping run meanwhile: its bill stands.
             let Some(&transaction) = ledger_of.get(&bill.account_id) else {
-                return Err(Error::Internal(
-                    "ledger entry of a bill went missing".into(),
-                ));
+                continue;
             };
             let lines = [
                 (
@@ -948,6 +975,7 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
 
     let n = batch.bills.len();
     let mut accounts = Vec::with_capacity(n);
+    let mut bill_revisions = Vec::with_capacity(n);
     let mut froms = Vec::with_capacity(n);
     let mut tos = Vec::with_capacity(n);
     let mut previous_readings: Vec<Option<i64>> = Vec::with_capacity(n);
@@ -968,6 +996,7 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
     let mut ledger: Vec<Option<i64>> = Vec::with_capacity(n);
     for bill in &batch.bills {
         accounts.push(bill.account_id);
+        bill_revisions.push(bill.revision);
         froms.push(bill.from);
         tos.push(bill.to);
         previous_readings.push(bill.previous_reading_id);
@@ -991,13 +1020,13 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
         "INSERT INTO bills (account_id, period, from_date, to_date, previous_reading_id, reading_id, \
             previous_value, current_value, volume, estimated, amount, net, tax, vat_rate, tariff_code, \
             tariff_revision_id, cycle_to_date, cycle_after, cycle_start, due_on, run_id, \
-            ledger_transaction_id, created_by) \
-         SELECT a, $1, f, t, pr, r, pv, cv, v, e, am, ne, tx, ra, co, rv, cb, ca, cs, $2, $3, l, $4 \
+            ledger_transaction_id, created_by, revision) \
+         SELECT a, $1, f, t, pr, r, pv, cv, v, e, am, ne, tx, ra, co, rv, cb, ca, cs, $2, $3, l, $4, rn \
          FROM unnest($5::bigint[], $6::date[], $7::date[], $8::bigint[], $9::bigint[], $10::numeric[], \
             $11::numeric[], $12::numeric[], $13::bool[], $14::numeric[], $15::numeric[], $16::numeric[], \
             $17::numeric[], $18::text[], $19::bigint[], $20::numeric[], $21::numeric[], $22::date[], \
-            $23::bigint[]) AS x (a, f, t, pr, r, pv, cv, v, e, am, ne, tx, ra, co, rv, cb, ca, cs, l) \
-         RETURNING id, account_id",
+            $23::bigint[], $24::int[]) AS x (a, f, t, pr, r, pv, cv, v, e, am, ne, tx, ra, co, rv, cb, ca, cs, l, rn) \
+         ON CONFLICT (account_id, period, revision) DO NOTHING RETURNING id, account_id",
     )
     .bind::<Text, _>(&label)
     .bind::<Date, _>(due_on)
@@ -1022,8 +1051,10 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
     .bind::<Array<Nullable<Numeric>>, _>(&cycle_after)
     .bind::<Array<Nullable<Date>>, _>(&cycle_start)
     .bind::<Array<Nullable<BigInt>>, _>(&ledger)
+    .bind::<Array<Integer>, _>(&bill_revisions)
     .get_results(connection)?;
     let bill_of: HashMap<i64, i64> = inserted.into_iter().map(|p| (p.account_id, p.id)).collect();
+    let written = bill_of.len();
 
     let mut bill_ids = Vec::new();
     let mut line_nos: Vec<i16> = Vec::new();
@@ -1040,7 +1071,7 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
     let mut days = Vec::new();
     for bill in &batch.bills {
         let Some(&bill_id) = bill_of.get(&bill.account_id) else {
-            return Err(Error::Internal("a bill went missing on insert".into()));
+            continue;
         };
         for (index, line) in bill.quote.lines.iter().enumerate() {
             bill_ids.push(bill_id);
@@ -1081,7 +1112,7 @@ fn write(connection: &mut PgConnection, context: &Context<'_>, batch: &Batch) ->
         .bind::<Array<Integer>, _>(&days)
         .execute(connection)?;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Posts the reversal of a bill's ledger entry; returns its id.
@@ -1206,4 +1237,192 @@ pub fn preview(
         Err(Stop::Failed(error)) => Err(error),
         Ok(()) => Err(Error::Internal("a preview committed".into())),
     }
+}
+
+/// Cancels the current revision of a bill: a new revision that cancels it
+/// and a reversal of its ledger entry, with the reason. The period can then
+/// be billed again (as the next revision) from corrected readings.
+pub fn cancel_bill(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    bill_id: i64,
+    reason: &str,
+) -> Result<i64> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid("reason", "say why the bill is cancelled"));
+    }
+    connection.transaction(|connection| {
+        // Bills are append-only (no row locks for the application role):
+        // corrections of one account queue on the account's row instead.
+        sql_query(
+            "SELECT id FROM accounts WHERE id = (SELECT account_id FROM bills WHERE id = $1) FOR UPDATE",
+        )
+        .bind::<BigInt, _>(bill_id)
+        .execute(connection)?;
+        let bill: BillRow = sql_query(
+            "SELECT id, account_id, period, revision, to_date, estimated, cancelled, cycle_after, \
+                    cycle_start, ledger_transaction_id, amount FROM bills WHERE id = $1",
+        )
+        .bind::<BigInt, _>(bill_id)
+        .get_result(connection)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("bill {bill_id}")))?;
+        #[derive(QueryableByName)]
+        struct Latest {
+            #[diesel(sql_type = Integer)]
+            revision: i32,
+        }
+        let latest: Latest = sql_query(
+            "SELECT max(revision) AS revision FROM bills WHERE account_id = $1 AND period = $2",
+        )
+        .bind::<BigInt, _>(bill.account_id)
+        .bind::<Text, _>(&bill.period)
+        .get_result(connection)?;
+        if latest.revision != bill.revision {
+            return Err(Error::StaleVersion(format!(
+                "bill {bill_id} was corrected meanwhile (revision {} is current)",
+                latest.revision
+            )));
+        }
+        if bill.cancelled {
+            return Err(Error::Refused(format!("bill {bill_id} is already cancelled")));
+        }
+        let reversal = match bill.ledger_transaction_id {
+            Some(original) => Some(reverse(
+                connection,
+                &actor.username,
+                original,
+                &bill,
+                crate::archive::today(),
+            )?),
+            None => None,
+        };
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = BigInt)]
+            id: i64,
+        }
+        let id: Id = sql_query(
+            "INSERT INTO bills (account_id, period, revision, from_date, to_date, previous_reading_id, \
+                reading_id, previous_value, current_value, volume, estimated, amount, net, tax, vat_rate, \
+                tariff_code, tariff_revision_id, cycle_to_date, cycle_after, cycle_start, due_on, \
+                ledger_transaction_id, replaces_bill_id, cancelled, reason, created_by) \
+             SELECT account_id, period, revision + 1, from_date, to_date, previous_reading_id, NULL, \
+                previous_value, current_value, 0, estimated, 0, 0, 0, vat_rate, tariff_code, \
+                tariff_revision_id, cycle_to_date, cycle_to_date, cycle_start, due_on, $2, id, true, $3, $4 \
+             FROM bills WHERE id = $1 RETURNING id",
+        )
+        .bind::<BigInt, _>(bill_id)
+        .bind::<Nullable<BigInt>, _>(reversal)
+        .bind::<Text, _>(reason)
+        .bind::<Text, _>(&actor.username)
+        .get_result(connection)?;
+        Ok(id.id)
+    })
+}
+
+/// A bill as shown and printed, with its lines.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct BillView {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub account_id: i64,
+    #[diesel(sql_type = Text)]
+    pub period: String,
+    #[diesel(sql_type = Integer)]
+    pub revision: i32,
+    #[diesel(sql_type = Bool)]
+    pub cancelled: bool,
+    #[diesel(sql_type = Date)]
+    pub from_date: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub to_date: NaiveDate,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    pub previous_value: Option<Decimal>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    pub current_value: Option<Decimal>,
+    #[diesel(sql_type = Numeric)]
+    pub volume: Decimal,
+    #[diesel(sql_type = Bool)]
+    pub estimated: bool,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub net: Decimal,
+    #[diesel(sql_type = Numeric)]
+    pub tax: Decimal,
+    #[diesel(sql_type = Text)]
+    pub tariff_code: String,
+    #[diesel(sql_type = BigInt)]
+    pub tariff_revision_id: i64,
+    #[diesel(sql_type = Numeric)]
+    pub cycle_to_date: Decimal,
+    #[diesel(sql_type = Date)]
+    pub due_on: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LineView {
+    #[diesel(sql_type = BigInt)]
+    pub bill_id: i64,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub tier: Option<i16>,
+    #[diesel(sql_type = Text)]
+    pub season: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Numeric)]
+    pub volume: Decimal,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    pub unit_price: Option<Decimal>,
+    #[diesel(sql_type = Numeric)]
+    pub amount: Decimal,
+    #[diesel(sql_type = Date)]
+    pub version_effective_from: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub from_date: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub to_date: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    pub days: i32,
+}
+
+const BILL_COLUMNS: &str = "b.id, b.account_id, b.period, b.revision, b.cancelled, b.from_date, b.to_date, \
+     b.previous_value, b.current_value, b.volume, b.estimated, b.amount, b.net, b.tax, b.tariff_code, \
+     b.tariff_revision_id, b.cycle_to_date, b.due_on, b.reason";
+
+/// Every revision of an account's bills, newest period first, with lines.
+pub fn bills_of(
+    connection: &mut PgConnection,
+    account_id: i64,
+) -> Result<Vec<(BillView, Vec<LineView>)>> {
+    let bills: Vec<BillView> = sql_query(format!(
+        "SELECT {BILL_COLUMNS} FROM bills b WHERE b.account_id = $1 ORDER BY b.period DESC, b.revision DESC"
+    ))
+    .bind::<BigInt, _>(account_id)
+    .load(connection)?;
+    let ids: Vec<i64> = bills.iter().map(|b| b.id).collect();
+    let lines: Vec<LineView> = sql_query(
+        "SELECT bill_id, kind, tier, season, name, volume, unit_price, amount, version_effective_from, \
+                from_date, to_date, days FROM bill_lines WHERE bill_id = ANY($1) ORDER BY bill_id, line_no",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .load(connection)?;
+    let mut by_bill: HashMap<i64, Vec<LineView>> = HashMap::new();
+    for line in lines {
+        by_bill.entry(line.bill_id).or_default().push(line);
+    }
+    Ok(bills
+        .into_iter()
+        .map(|bill| {
+            let lines = by_bill.remove(&bill.id).unwrap_or_default();
+            (bill, lines)
+        })
+        .collect())
 }

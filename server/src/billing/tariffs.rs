@@ -249,3 +249,44 @@ pub fn seed_presets(connection: &mut PgConnection) -> Result<Vec<String>> {
     }
     Ok(added)
 }
+
+/// A tariff at a glance, for lists.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Summary {
+    #[diesel(sql_type = Text)]
+    pub code: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Bool)]
+    pub is_default: bool,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub revision_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub published_by: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[diesel(sql_type = Bool)]
+    pub has_draft: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub document: Option<String>,
+}
+
+pub fn list(connection: &mut PgConnection) -> Result<Vec<(Summary, Option<Tariff>)>> {
+    let rows: Vec<Summary> = sql_query(
+        "SELECT t.code, t.name, t.is_default, r.id AS revision_id, r.published_by, r.published_at, \
+                t.draft IS NOT NULL AS has_draft, r.document::text AS document \
+         FROM tariffs t LEFT JOIN LATERAL (SELECT * FROM tariff_revisions x WHERE x.tariff_id = t.id \
+            ORDER BY x.id DESC LIMIT 1) r ON true ORDER BY t.code",
+    )
+    .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let tariff = row
+                .document
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<Tariff>(text).ok());
+            (row, tariff)
+        })
+        .collect())
+}
