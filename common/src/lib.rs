@@ -2,6 +2,7 @@
 //!
 //! No I/O lives here: no database, no network, no UI. See ARCHITECTURE.md.
 
+pub mod card;
 pub mod cleaning;
 pub mod identity;
 pub mod import_fields;

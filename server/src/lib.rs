@@ -15,6 +15,7 @@ pub mod import;
 pub mod ledger;
 pub mod pg;
 pub mod pii;
+pub mod prepaid;
 pub mod schema;
 pub mod serve;
 pub mod tls;

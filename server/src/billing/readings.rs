@@ -228,6 +228,10 @@ pub fn check(
     }
     let average: Decimal =
         history.iter().map(|(c, _)| *c).sum::<Decimal>() / Decimal::from(total_days);
+    // No use yet (a new or empty home): nothing to compare a volume with.
+    if average.is_zero() {
+        return found;
+    }
     let daily = consumption / Decimal::from(days);
     let expected = average * Decimal::from(days);
     if consumption.max(expected) < rules.min_volume {

@@ -21,11 +21,12 @@ use diesel::{
 };
 use gascis_common::{
     Money,
-    tariff::{self, AccountAttributes, Consumption, CustomerType, Quote, Volume},
+    tariff::{self, AccountAttributes, Consumption, Quote, Volume},
 };
 use rust_decimal::Decimal;
 
 use super::{
+    customer_type, purpose_key,
     readings::{self, register_consumption},
     tariffs::{self, Published},
 };
@@ -445,23 +446,6 @@ struct BillRow {
     ledger_transaction_id: Option<i64>,
     #[diesel(sql_type = Numeric)]
     amount: Decimal,
-}
-
-fn customer_type(text: &str) -> CustomerType {
-    match text {
-        "commercial" => CustomerType::Commercial,
-        "industrial" => CustomerType::Industrial,
-        "public_welfare" => CustomerType::PublicWelfare,
-        _ => CustomerType::Residential,
-    }
-}
-
-/// The tier-table key of a contract's gas-use purpose.
-fn purpose_key(purpose: &str) -> &'static str {
-    match purpose {
-        "heating" | "cooking_and_heating" => "heating",
-        _ => "cooking",
-    }
 }
 
 /// Everything one chunk writes, gathered first and written set-wise.
