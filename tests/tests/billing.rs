@@ -438,3 +438,103 @@ fn iot_readings_are_recorded_once_per_meter_and_moment() -> anyhow::Result<()> {
     assert!(conflicting.is_err());
     Ok(())
 }
+
+#[test]
+fn late_fees_accrue_on_what_is_still_owed_of_overdue_bills() -> anyhow::Result<()> {
+    use gascis_common::tariff::{self, LateFeeRule, Rate};
+    let db = TestDb::new()?;
+    let keys = PiiKeys::generate();
+    let mut connection = db.app()?;
+    let mut with_fees = tariff::preset("beijing-2019")?;
+    with_fees.code = "beijing-late-fee".into();
+    with_fees.versions[0].late_fees = vec![LateFeeRule {
+        customer_types: Vec::new(),
+        rate_per_day: Rate::try_from_decimal(d("0.001"))?,
+        grace_days: 0,
+        charge_grace_days_when_exceeded: false,
+        minimum: None,
+        cap: None,
+        cap_of_principal: None,
+    }];
+    tariffs::publish(&mut connection, "test", &with_fees, "", day("2018-12-31"))?;
+    tariffs::set_default(&mut connection, "beijing-late-fee")?;
+    let account = open(&mut connection, &keys, 51, 5, "0")?;
+    read(&mut connection, account, "120", "2024-01-31")?;
+    bill_run(&mut connection, "2024-01", false)?;
+    read(&mut connection, account, "400", "2024-02-29")?;
+    bill_run(&mut connection, "2024-02", false)?;
+    // Due 15 days after each period: 2024-02-15 and 2024-03-15.
+    let fees = gascis_server::billing::late_fees::for_account(
+        &mut connection,
+        account,
+        day("2024-03-31"),
+    )?;
+    let shown: Vec<(String, String, i64, String)> = fees
+        .iter()
+        .map(|f| {
+            (
+                f.period.clone(),
+                f.unpaid.to_string(),
+                f.days,
+                f.fee.to_string(),
+            )
+        })
+        .collect();
+    // 313.20 × 0.1% × 45 = 14.094; 741.80 × 0.1% × 16 = 11.8688.
+    assert_eq!(
+        shown,
+        [
+            ("2024-01".into(), "313.20".into(), 45, "14.09".into()),
+            ("2024-02".into(), "741.80".into(), 16, "11.87".into())
+        ]
+    );
+    // 400.00 paid settles January first; 655.00 of February is still owed.
+    let paid: gascis_common::Money = "400.00".parse()?;
+    gascis_server::ledger::post(
+        &mut connection,
+        &gascis_server::ledger::NewTransaction {
+            business_key: "payment:test-1",
+            kind: "payment",
+            account_id: Some(account),
+            occurred_on: day("2024-03-20"),
+            created_by: "test",
+            memo: "",
+            lines: vec![
+                gascis_server::ledger::Line {
+                    book: "cash",
+                    account_id: None,
+                    amount: paid,
+                },
+                gascis_server::ledger::Line {
+                    book: "receivable",
+                    account_id: Some(account),
+                    amount: -paid,
+                },
+            ],
+        },
+    )?;
+    let fees = gascis_server::billing::late_fees::for_account(
+        &mut connection,
+        account,
+        day("2024-03-31"),
+    )?;
+    assert_eq!(fees.len(), 1);
+    assert_eq!(
+        (fees[0].unpaid.to_string(), fees[0].fee.to_string()),
+        ("655.00".into(), "10.48".into())
+    );
+    // The presets carry no late-fee rule: a fee of zero, and why.
+    tariffs::set_default(&mut connection, "beijing-2019")?;
+    let none = gascis_server::billing::late_fees::for_account(
+        &mut connection,
+        account,
+        day("2024-03-31"),
+    )?;
+    assert_eq!(none[0].fee, gascis_common::Money::ZERO);
+    assert!(
+        none[0].note.contains("no late-fee rule"),
+        "{}",
+        none[0].note
+    );
+    Ok(())
+}
