@@ -20,7 +20,8 @@ pub enum MoneyError {
 }
 
 impl Money {
-    pub const ZERO: Money = Money(Decimal::ZERO);
+    // Scale 2, so that zero prints as "0.00" like every other amount.
+    pub const ZERO: Money = Money(Decimal::from_parts(0, 0, 0, false, 2));
     /// Largest magnitude that fits the database's NUMERIC(14,2).
     pub const MAX_ABS_YUAN: i64 = 999_999_999_999;
 

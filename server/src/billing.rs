@@ -9,6 +9,7 @@ pub mod readings;
 pub mod route_books;
 pub mod run;
 pub mod tariffs;
+pub mod what_if;
 
 use gascis_common::tariff::CustomerType;
 

@@ -155,3 +155,59 @@ fn print_summary(classes: &[run::ClassTotal], skips: &[(String, i64)]) {
         println!("not billed: {count} — {reason}");
     }
 }
+
+#[derive(clap::Args)]
+pub struct WhatIfArgs {
+    /// The data dir (configuration, TLS material, PostgreSQL cluster).
+    #[arg(long, value_name = "DIR", env = "GASCIS_DATA_DIR")]
+    data_dir: PathBuf,
+    /// The draft tariff, a TOML file (docs/tariff-format.md); its code names
+    /// the tariff whose bills are re-priced.
+    #[arg(long, value_name = "FILE.toml")]
+    draft: PathBuf,
+    /// First period, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    from: String,
+    /// Last period, YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM")]
+    to: String,
+    /// Also write one row per account to this .xlsx.
+    #[arg(long, value_name = "FILE.xlsx")]
+    out: Option<PathBuf>,
+}
+
+pub fn what_if(args: WhatIfArgs) -> anyhow::Result<ExitCode> {
+    use gascis_server::billing::what_if;
+    let text = std::fs::read_to_string(&args.draft)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", args.draft.display()))?;
+    let draft = gascis_common::tariff::Tariff::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.draft.display()))?;
+    let from = Period::parse(&args.from)?;
+    let to = Period::parse(&args.to)?;
+    let dir = DataDir::new(&args.data_dir)?;
+    let report = commands::with_database(&dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        Ok(what_if::run(&mut connection, &draft, from, to)?)
+    })?;
+    println!(
+        "{} bills of {} to {} under '{}': now {}, with the draft {} ({:+})",
+        report.bills,
+        from.label(),
+        to.label(),
+        draft.code,
+        report.current,
+        report.draft,
+        report.draft - report.current
+    );
+    for (band, accounts) in &report.bands {
+        println!("  {band:<16} {accounts:>9} accounts");
+    }
+    for (account, reason) in report.unpriced.iter().take(10) {
+        println!("  not priced: {account}: {reason}");
+    }
+    if let Some(out) = &args.out {
+        what_if::export(&report, out)?;
+        println!("per-account impact written to {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

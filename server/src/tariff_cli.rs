@@ -12,6 +12,9 @@ use gascis_common::tariff::{
 pub enum TariffCommand {
     /// Price a consumption with a preset tariff (no database needed).
     Quote(QuoteArgs),
+    /// Re-price past bills with a tariff file and report the revenue change
+    /// and the spread of household impact (nothing is written).
+    WhatIf(crate::billing_cli::WhatIfArgs),
 }
 
 #[derive(clap::Args)]
@@ -50,6 +53,7 @@ pub struct QuoteArgs {
 
 pub fn run(command: TariffCommand) -> anyhow::Result<ExitCode> {
     match command {
+        TariffCommand::WhatIf(args) => crate::billing_cli::what_if(args),
         TariffCommand::Quote(args) => {
             let (tariff, quote) = price(&args, chrono::Local::now().date_naive())?;
             if args.json {

@@ -387,5 +387,78 @@ async fn tariffs_readings_runs_and_bills_over_the_api() -> anyhow::Result<()> {
     assert_eq!(rows.len(), 5, "header + 2 bills + cancellation + re-bill");
     let amounts: Vec<&str> = rows[1..].iter().map(|r| r[9].as_str()).collect();
     assert_eq!(amounts.iter().filter(|a| **a == "1227.00").count(), 2);
+
+    // What if tier 1 had cost 3.10 all along? 120 m³: +12.00; 310 m³ of
+    // tier 1 in the 400 m³ bill: +31.00. Nothing is written.
+    let now = billing
+        .get_tariff(authed(
+            pb::GetTariffRequest {
+                code: "shanghai-2014".into(),
+                draft: false,
+            },
+            &office,
+        ))
+        .await?
+        .into_inner();
+    billing
+        .save_tariff_draft(authed(
+            pb::SaveTariffDraftRequest {
+                toml: now.toml.replacen("\"3.00\"", "\"3.10\"", 1),
+            },
+            &office,
+        ))
+        .await?;
+    let what_if = pb::TariffWhatIfRequest {
+        code: "shanghai-2014".into(),
+        from_period: "2024-01".into(),
+        to_period: "2024-12".into(),
+    };
+    let report = billing
+        .tariff_what_if(authed(what_if.clone(), &office))
+        .await?
+        .into_inner();
+    assert_eq!(
+        (
+            report.bills,
+            report.current.as_str(),
+            report.draft.as_str(),
+            report.change.as_str()
+        ),
+        (2, "1587.00", "1630.00", "43.00")
+    );
+    let bands: Vec<(&str, i64)> = report
+        .bands
+        .iter()
+        .filter(|b| b.accounts > 0)
+        .map(|b| (b.band.as_str(), b.accounts))
+        .collect();
+    assert_eq!(bands, [("增加 10–50 元", 2)]);
+    let mut stream = billing
+        .export_tariff_what_if(authed(what_if, &office))
+        .await?
+        .into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.message().await? {
+        bytes.extend_from_slice(&chunk.data);
+    }
+    let impact = work.path().join("impact.xlsx");
+    std::fs::write(&impact, bytes)?;
+    let mut workbook = open_workbook_auto(&impact)?;
+    let range = workbook.worksheet_range("调价测算")?;
+    assert_eq!(range.height(), 4, "header, two accounts, total");
+
+    // No late-fee rule in the preset: the counter sees zero and why.
+    let fees = billing
+        .list_late_fees(authed(
+            pb::ListLateFeesRequest {
+                account_id: sheet.rows[0].account_id,
+                as_of: "2024-06-30".into(),
+            },
+            &office,
+        ))
+        .await?
+        .into_inner();
+    assert_eq!(fees.total, "0.00");
+    assert!(fees.fees[0].note.contains("no late-fee rule"));
     Ok(())
 }

@@ -827,6 +827,92 @@ impl BillingService for BillingApi {
             rows,
         )))
     }
+
+    async fn tariff_what_if(
+        &self,
+        request: Request<pb::TariffWhatIfRequest>,
+    ) -> std::result::Result<Response<pb::TariffWhatIfReport>, Status> {
+        let input = request.into_inner();
+        let report =
+            with_connection(&self.state, move |connection| what_if(connection, &input)).await?;
+        Ok(Response::new(pb::TariffWhatIfReport {
+            bills: i64::try_from(report.bills).unwrap_or(i64::MAX),
+            current: report.current.to_string(),
+            draft: report.draft.to_string(),
+            change: (report.draft - report.current).to_string(),
+            bands: report
+                .bands
+                .iter()
+                .map(|(band, n)| pb::ImpactBand {
+                    band: band.clone(),
+                    accounts: i64::try_from(*n).unwrap_or(i64::MAX),
+                })
+                .collect(),
+            unpriced: report
+                .unpriced
+                .iter()
+                .map(|(account, reason)| format!("{account}: {reason}"))
+                .collect(),
+            accounts: i64::try_from(report.accounts.len()).unwrap_or(i64::MAX),
+        }))
+    }
+
+    type ExportTariffWhatIfStream = ReceiverStream<std::result::Result<pb::ExportChunk, Status>>;
+
+    async fn export_tariff_what_if(
+        &self,
+        request: Request<pb::TariffWhatIfRequest>,
+    ) -> std::result::Result<Response<Self::ExportTariffWhatIfStream>, Status> {
+        let input = request.into_inner();
+        let code = input.code.clone();
+        let (path, rows) = with_connection(&self.state, move |connection| {
+            let report = what_if(connection, &input)?;
+            let path = super::export_path()?;
+            let rows = crate::billing::what_if::export(&report, &path)?;
+            Ok((path, rows))
+        })
+        .await?;
+        Ok(Response::new(super::stream_file(
+            path,
+            format!("调价测算-{code}.xlsx"),
+            rows,
+        )))
+    }
+
+    async fn list_late_fees(
+        &self,
+        request: Request<pb::ListLateFeesRequest>,
+    ) -> std::result::Result<Response<pb::ListLateFeesResponse>, Status> {
+        let input = request.into_inner();
+        let as_of = if input.as_of.trim().is_empty() {
+            archive::today()
+        } else {
+            date(&input.as_of, "as_of")?
+        };
+        let fees = with_connection(&self.state, move |connection| {
+            crate::billing::late_fees::for_account(connection, input.account_id, as_of)
+        })
+        .await?;
+        let total = fees
+            .iter()
+            .try_fold(gascis_common::Money::ZERO, |sum, f| sum.checked_add(f.fee))
+            .ok_or_else(|| Error::Internal("late fees overflow".into()))?;
+        Ok(Response::new(pb::ListLateFeesResponse {
+            fees: fees
+                .into_iter()
+                .map(|f| pb::LateFee {
+                    bill_id: f.bill_id,
+                    period: f.period,
+                    due_on: f.due_on.to_string(),
+                    unpaid: f.unpaid.to_string(),
+                    days: f.days,
+                    fee: f.fee.to_string(),
+                    note: f.note,
+                })
+                .collect(),
+            total: total.to_string(),
+        }))
+    }
 }
 
 fn summary_to_wire(
@@ -856,4 +942,18 @@ fn summary_to_wire(
             .map(|(reason, accounts)| pb::BillingSkip { reason, accounts })
             .collect(),
     }
+}
+
+fn what_if(
+    connection: &mut diesel::PgConnection,
+    input: &pb::TariffWhatIfRequest,
+) -> Result<crate::billing::what_if::Report> {
+    let draft = tariffs::draft(connection, &input.code)?
+        .ok_or_else(|| Error::NotFound(format!("tariff '{}' has no draft", input.code)))?;
+    crate::billing::what_if::run(
+        connection,
+        &draft,
+        Period::parse(&input.from_period)?,
+        Period::parse(&input.to_period)?,
+    )
 }

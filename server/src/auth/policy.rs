@@ -126,6 +126,18 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(ARCHIVE_READERS),
     ),
     (
+        "/gascis.v1.BillingService/TariffWhatIf",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ExportTariffWhatIf",
+        Access::Roles(BACK_OFFICE),
+    ),
+    (
+        "/gascis.v1.BillingService/ListLateFees",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
         "/gascis.v1.ArchiveService/SearchAccounts",
         Access::Roles(ARCHIVE_READERS),
     ),
