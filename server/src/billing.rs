@@ -3,6 +3,7 @@
 //! tariffs, records and checks readings, and turns approved readings into
 //! bills, bill lines and ledger entries, chunk by chunk.
 
+pub mod demo;
 pub mod late_fees;
 pub mod pricing;
 pub mod readings;

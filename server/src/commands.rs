@@ -599,6 +599,15 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr, customers: u64) -> anyhow
                 started.elapsed().as_secs_f64()
             );
         }
+        let started = Instant::now();
+        let bills = crate::billing::demo::seed(&mut app, crate::archive::today())?;
+        if bills > 0 {
+            println!(
+                "demo: a year of readings and {bills} bills, IC-card purchases, IoT charges and \
+                 readings waiting for review in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         Ok(())
     })
 }

@@ -150,6 +150,15 @@ async fn dumps_and_logs_hold_no_personal_data_and_keys_rotate() -> anyhow::Resul
         dump.contains(&seed::synthetic(1).customer.name),
         "the dump has the customers"
     );
+    // The demo company bills with its own tariff and has a year of bills.
+    assert!(
+        dump.contains("示范燃气有限公司气价"),
+        "the demo tariff is there"
+    );
+    assert!(
+        dump.contains("COPY public.bill_lines"),
+        "bill lines are dumped"
+    );
     let log = stop(&mut demo)?;
     assert!(log.contains("DEBUG"), "debug logging was on");
     for secret in secrets() {

@@ -420,6 +420,12 @@ struct PendingRow {
     volume: Option<Decimal>,
     #[diesel(sql_type = BigInt)]
     n: i64,
+    /// The reading the first unbilled one was measured from (a legacy
+    /// reading brought over, when nothing was billed yet).
+    #[diesel(sql_type = Nullable<Date>)]
+    first_previous_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    first_previous_value: Option<Decimal>,
 }
 
 #[derive(QueryableByName, Clone)]
@@ -511,7 +517,8 @@ fn bill_chunk(
     // when runs skipped the account), ending at the newest of them.
     let pending: Vec<PendingRow> = sql_query(format!(
         "SELECT a.id AS account_id, lb.id AS since_id, lb.read_on AS since_on, lb.value AS since_value, \
-                x.last_id, x.last_on, x.last_value, x.volume, coalesce(x.n, 0) AS n \
+                x.last_id, x.last_on, x.last_value, x.volume, coalesce(x.n, 0) AS n, x.first_previous_on, \
+                x.first_previous_value \
          FROM unnest($1::bigint[]) AS a (id) \
          LEFT JOIN LATERAL ( \
             SELECT r.id, r.read_on, r.value FROM bills b JOIN meter_readings r ON r.id = b.reading_id \
@@ -523,9 +530,12 @@ fn bill_chunk(
             SELECT (array_agg(r.id ORDER BY r.read_on DESC, r.id DESC))[1] AS last_id, \
                    max(r.read_on) AS last_on, \
                    (array_agg(r.value ORDER BY r.read_on DESC, r.id DESC))[1] AS last_value, \
-                   sum(r.consumption) AS volume, count(*) AS n \
-            FROM meter_readings r \
+                   sum(r.consumption) AS volume, count(*) AS n, \
+                   (array_agg(p.read_on ORDER BY r.read_on, r.id))[1] AS first_previous_on, \
+                   (array_agg(p.value ORDER BY r.read_on, r.id))[1] AS first_previous_value \
+            FROM meter_readings r LEFT JOIN meter_readings p ON p.id = r.previous_id \
             WHERE r.account_id = a.id AND r.status IN {usable} AND r.source <> 'estimated' \
+              AND r.consumption IS NOT NULL \
               AND r.read_on <= $2 AND (lb.id IS NULL OR (r.read_on, r.id) > (lb.read_on, lb.id))) x ON true",
         usable = readings::USABLE
     ))
@@ -633,7 +643,7 @@ fn bill_chunk(
                 value: p.last_value?,
                 consumption: p.volume,
                 previous_id: p.since_id,
-                previous_value: p.since_value,
+                previous_value: p.since_value.or(p.first_previous_value),
             })
         });
         let estimated = actual.is_none();
@@ -678,7 +688,12 @@ fn bill_chunk(
             .into_iter()
             .partition(|b| b.estimated && since.is_none_or(|s| b.to_date > s));
         batch.cancellations.extend(replaced);
-        let from = since
+        let measured_from = if estimated {
+            since
+        } else {
+            since.or_else(|| pending.get(&account.id).and_then(|p| p.first_previous_on))
+        };
+        let from = measured_from
             .and_then(|s| s.succ_opt())
             .unwrap_or(account.installed_on)
             .min(reading.read_on);
