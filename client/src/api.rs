@@ -27,7 +27,9 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use crate::secret::Secret;
 
 pub mod archive;
+pub mod billing;
 pub mod import;
+pub mod tariffs;
 
 /// The port gascis-server listens on unless IT chose another.
 pub const DEFAULT_PORT: u16 = 50443;

@@ -6,7 +6,9 @@
 //! in it.
 
 pub mod archive;
+pub mod billing;
 pub mod import;
+pub mod tariffs;
 
 use gascis_common::Role;
 use serde::{Deserialize, Serialize};
@@ -170,6 +172,8 @@ pub fn area_name(language: Language, area: Area) -> &'static str {
         (Area::Customers, En) => "Customers",
         (Area::ReadingsAndBilling, Zh) => "抄表计费",
         (Area::ReadingsAndBilling, En) => "Readings & billing",
+        (Area::Tariffs, Zh) => "气价方案",
+        (Area::Tariffs, En) => "Tariffs",
         (Area::Import, Zh) => "数据导入",
         (Area::Import, En) => "Import",
         (Area::WorkOrders, Zh) => "工单",

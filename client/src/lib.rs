@@ -5,8 +5,9 @@
 //! - [`app`]: top-level state (which screen, language, settings, keyring) and
 //!   message routing.
 //! - [`screen`]: one module per screen (`login`, `home`, and the areas
-//!   inside home: `customers`, 客户档案, and `import`, 数据导入), each with
-//!   its state, `Message`, `Action`, `new`, `update` and `view`.
+//!   inside home: `customers`, 客户档案, `import`, 数据导入, `billing`,
+//!   抄表计费, and `tariffs`, 气价方案), each with its state, `Message`,
+//!   `Action`, `new`, `update` and `view`.
 //! - [`api`]: every network call (gRPC over TLS), the files of an import and
 //!   the native file dialogs, and the classification of failures into
 //!   [`api::ApiError`].

@@ -1,7 +1,9 @@
 //! The screens of the client. Each exposes its state struct, `Message`,
 //! `Action`, `new`, `update` and `view`; the app routes between them.
 
+pub mod billing;
 pub mod customers;
 pub mod home;
 pub mod import;
 pub mod login;
+pub mod tariffs;

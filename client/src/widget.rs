@@ -2,7 +2,7 @@
 
 mod keys;
 
-pub use keys::on_unhandled_key;
+pub use keys::{on_key_before, on_unhandled_key};
 
 use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};
 use iced::{Alignment, Element, Length};

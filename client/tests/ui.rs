@@ -261,7 +261,8 @@ fn successful_login_opens_the_home_shell_with_the_cashiers_areas() {
         &[
             home::Area::Overview,
             home::Area::Counter,
-            home::Area::Customers
+            home::Area::Customers,
+            home::Area::Tariffs
         ]
     );
     assert_eq!(app.settings().last_username, "wangfang");
@@ -269,7 +270,7 @@ fn successful_login_opens_the_home_shell_with_the_cashiers_areas() {
     let mut ui = simulate(&app);
     assert!(ui.find("王芳").is_ok(), "display name in the header");
     assert!(ui.find("收费员").is_ok(), "role in the header");
-    for allowed in ["首页", "收费", "客户档案"] {
+    for allowed in ["首页", "收费", "客户档案", "气价方案"] {
         assert!(ui.find(allowed).is_ok(), "{allowed} should be offered");
     }
     for denied in [

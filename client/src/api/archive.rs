@@ -288,8 +288,9 @@ pub async fn export_accounts(
 }
 
 /// Writes the chunks of an export to the temporary file `part`, then
-/// renames it to `path`; see [`export_accounts`].
-async fn write_export<S>(
+/// renames it to `path`; see [`export_accounts`]. Other exports (bills)
+/// write their files the same way.
+pub(super) async fn write_export<S>(
     mut chunks: S,
     (part, mut file): (PartFile, tokio::fs::File),
     path: PathBuf,
@@ -338,7 +339,7 @@ fn part_file_path(path: &Path, number: u32) -> Result<PathBuf, ApiError> {
 }
 
 /// A temporary file that is removed when dropped, unless kept.
-struct PartFile {
+pub(super) struct PartFile {
     path: PathBuf,
     keep: bool,
 }
@@ -362,7 +363,7 @@ impl Drop for PartFile {
 /// there. The guard is made before the file, so a cancel while it is being
 /// created cannot leave it behind; the process id in the name keeps it from
 /// ever being another program's file.
-async fn create_part_file(path: &Path) -> Result<(PartFile, tokio::fs::File), ApiError> {
+pub(super) async fn create_part_file(path: &Path) -> Result<(PartFile, tokio::fs::File), ApiError> {
     for number in 0..100 {
         let part = PartFile {
             path: part_file_path(path, number)?,

@@ -7,8 +7,10 @@ use iced::{Alignment, Element, Length, Task};
 
 use crate::api::{self, ApiError, ServerInfo, Session};
 use crate::i18n::{self, Key, Language, tr};
+use crate::screen::billing::{self, Billing};
 use crate::screen::customers::{self, Customers};
 use crate::screen::import::{self, Import};
+use crate::screen::tariffs::{self, Tariffs};
 use crate::theme;
 use crate::widget;
 
@@ -23,6 +25,8 @@ pub enum Area {
     Customers,
     /// 抄表计费: readings and billing runs.
     ReadingsAndBilling,
+    /// 气价方案: tariffs, their drafts and quotes.
+    Tariffs,
     /// 数据导入: legacy Excel ledgers.
     Import,
     /// 工单
@@ -37,11 +41,12 @@ pub enum Area {
 
 impl Area {
     /// Navigation order: the counter first, as it is what most users do all day.
-    pub const ALL: [Area; 9] = [
+    pub const ALL: [Area; 10] = [
         Area::Overview,
         Area::Counter,
         Area::Customers,
         Area::ReadingsAndBilling,
+        Area::Tariffs,
         Area::Import,
         Area::WorkOrders,
         Area::Inspections,
@@ -60,6 +65,9 @@ impl Area {
             // accounts behind invoices).
             Area::Customers => Some(&[Cashier, Supervisor, BackOffice, Field, Finance]),
             Area::ReadingsAndBilling => Some(&[BackOffice, Field]),
+            // Everyone who answers customers about prices reads them;
+            // only back office edits (the server enforces it).
+            Area::Tariffs => Some(&[BackOffice, Finance, Supervisor, Cashier]),
             Area::Import => Some(&[BackOffice]),
             Area::WorkOrders => Some(&[BackOffice, Field, Supervisor]),
             Area::Inspections => Some(&[Field, BackOffice]),
@@ -95,6 +103,12 @@ pub struct Home {
     /// The import area, when the roles allow it; a run goes on while other
     /// areas are visited.
     import: Option<Box<Import>>,
+    /// 气价方案, when the roles allow it; a draft being edited stays while
+    /// other areas are visited.
+    tariffs: Option<Box<Tariffs>>,
+    /// 抄表计费, when the roles allow it; the sheet being entered and a
+    /// billing run stay while other areas are visited.
+    billing: Option<Box<Billing>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +129,10 @@ pub enum Message {
     Customers(Box<customers::Message>),
     /// Boxed: the import's messages carry reports.
     Import(Box<import::Message>),
+    /// Boxed: tariff messages carry documents and quotes.
+    Tariffs(Box<tariffs::Message>),
+    /// Boxed: readings and billing carry sheets and bills.
+    Billing(Box<billing::Message>),
 }
 
 impl Message {
@@ -126,6 +144,16 @@ impl Message {
     /// A message of the import area.
     pub fn import(message: import::Message) -> Self {
         Message::Import(Box::new(message))
+    }
+
+    /// A message of the tariffs area.
+    pub fn tariffs(message: tariffs::Message) -> Self {
+        Message::Tariffs(Box::new(message))
+    }
+
+    /// A message of readings and billing.
+    pub fn billing(message: billing::Message) -> Self {
+        Message::Billing(Box::new(message))
     }
 }
 
@@ -153,6 +181,12 @@ impl Home {
         let import = areas
             .contains(&Area::Import)
             .then(|| Box::new(Import::new(session.clone())));
+        let tariffs = areas
+            .contains(&Area::Tariffs)
+            .then(|| Box::new(Tariffs::new(session.clone())));
+        let billing = areas
+            .contains(&Area::ReadingsAndBilling)
+            .then(|| Box::new(Billing::new(session.clone())));
         let home = Home {
             session,
             areas,
@@ -161,6 +195,8 @@ impl Home {
             is_logging_out: false,
             customers,
             import,
+            tariffs,
+            billing,
         };
         (home, task)
     }
@@ -187,6 +223,16 @@ impl Home {
         self.import.as_deref()
     }
 
+    /// The tariffs area, when the user's roles include it.
+    pub fn tariffs(&self) -> Option<&Tariffs> {
+        self.tariffs.as_deref()
+    }
+
+    /// Readings and billing, when the user's roles include it.
+    pub fn billing(&self) -> Option<&Billing> {
+        self.billing.as_deref()
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Select(area) => {
@@ -194,6 +240,16 @@ impl Home {
                 // open an area the roles do not allow.
                 if self.areas.contains(&area) {
                     self.selected = area;
+                }
+                if self.selected == Area::ReadingsAndBilling
+                    && let Some(billing) = &mut self.billing
+                {
+                    return Action::Run(billing.opened().map(Message::billing));
+                }
+                if self.selected == Area::Tariffs
+                    && let Some(tariffs) = &mut self.tariffs
+                {
+                    return Action::Run(tariffs.opened().map(Message::tariffs));
                 }
                 match (self.selected, &self.customers, &self.import) {
                     // Keyboard first: the cursor goes where typing starts.
@@ -226,6 +282,30 @@ impl Home {
                     import::Action::None => Action::None,
                     import::Action::Run(task) => Action::Run(task.map(Message::import)),
                     import::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
+            }
+            Message::Billing(message) => {
+                let Some(billing) = &mut self.billing else {
+                    return Action::None;
+                };
+                match billing.update(*message) {
+                    billing::Action::None => Action::None,
+                    billing::Action::Run(task) => Action::Run(task.map(Message::billing)),
+                    billing::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
+            }
+            Message::Tariffs(message) => {
+                let Some(tariffs) = &mut self.tariffs else {
+                    return Action::None;
+                };
+                match tariffs.update(*message) {
+                    tariffs::Action::None => Action::None,
+                    tariffs::Action::Run(task) => Action::Run(task.map(Message::tariffs)),
+                    tariffs::Action::SessionExpired => Action::LoggedOut {
                         reason: Some(ApiError::SessionExpired),
                     },
                 }
@@ -320,6 +400,14 @@ impl Home {
                 customers.view(language).map(Message::customers)
             }
             (Area::Import, _, Some(import)) => import.view(language).map(Message::import),
+            (Area::ReadingsAndBilling, _, _) => match &self.billing {
+                Some(billing) => billing.view(language).map(Message::billing),
+                None => scrollable(placeholder(language, Area::ReadingsAndBilling)).into(),
+            },
+            (Area::Tariffs, _, _) => match &self.tariffs {
+                Some(tariffs) => tariffs.view(language).map(Message::tariffs),
+                None => scrollable(placeholder(language, Area::Tariffs)).into(),
+            },
             (Area::Overview, _, _) => scrollable(self.overview(language)).into(),
             (Area::Counter, Some(_), _) => scrollable(counter_placeholder(language)).into(),
             (area, _, _) => scrollable(placeholder(language, area)).into(),
@@ -444,7 +532,12 @@ mod tests {
     fn cashier_gets_counter_and_customers() {
         assert_eq!(
             areas_for(&[Cashier]),
-            vec![Area::Overview, Area::Counter, Area::Customers]
+            vec![
+                Area::Overview,
+                Area::Counter,
+                Area::Customers,
+                Area::Tariffs
+            ]
         );
     }
 
@@ -456,6 +549,7 @@ mod tests {
                 Area::Overview,
                 Area::Counter,
                 Area::Customers,
+                Area::Tariffs,
                 Area::WorkOrders,
                 Area::InvoicesAndReports
             ]
@@ -466,6 +560,7 @@ mod tests {
                 Area::Overview,
                 Area::Customers,
                 Area::ReadingsAndBilling,
+                Area::Tariffs,
                 Area::Import,
                 Area::WorkOrders,
                 Area::Inspections
@@ -483,7 +578,12 @@ mod tests {
         );
         assert_eq!(
             areas_for(&[Finance]),
-            vec![Area::Overview, Area::Customers, Area::InvoicesAndReports]
+            vec![
+                Area::Overview,
+                Area::Customers,
+                Area::Tariffs,
+                Area::InvoicesAndReports
+            ]
         );
         assert_eq!(
             areas_for(&[Admin]),
@@ -499,6 +599,7 @@ mod tests {
                 Area::Overview,
                 Area::Counter,
                 Area::Customers,
+                Area::Tariffs,
                 Area::InvoicesAndReports
             ]
         );

@@ -20,6 +20,22 @@ pub fn on_unhandled_key<'a, Message: 'a>(
     Element::new(KeyCatcher {
         content: content.into(),
         on_key: Box::new(on_key),
+        before_content: false,
+    })
+}
+
+/// Wraps `content`; a key press is offered to `on_key` before any of its
+/// widgets sees it, and the message it returns is published (and the key
+/// captured, so the focused field does not act on it too): Ctrl+Enter that
+/// submits a sheet whose fields take Enter themselves.
+pub fn on_key_before<'a, Message: 'a>(
+    content: impl Into<Element<'a, Message>>,
+    on_key: impl Fn(&keyboard::Key, keyboard::Modifiers) -> Option<Message> + 'a,
+) -> Element<'a, Message> {
+    Element::new(KeyCatcher {
+        content: content.into(),
+        on_key: Box::new(on_key),
+        before_content: true,
     })
 }
 
@@ -28,6 +44,8 @@ type OnKey<'a, Message> = Box<dyn Fn(&keyboard::Key, keyboard::Modifiers) -> Opt
 struct KeyCatcher<'a, Message> {
     content: Element<'a, Message>,
     on_key: OnKey<'a, Message>,
+    /// Offer keys before the content rather than what it leaves.
+    before_content: bool,
 }
 
 impl<Message> Widget<Message, Theme, Renderer> for KeyCatcher<'_, Message> {
@@ -81,6 +99,14 @@ impl<Message> Widget<Message, Theme, Renderer> for KeyCatcher<'_, Message> {
         shell: &mut Shell<'_, Message>,
         viewport: &Rectangle,
     ) {
+        if self.before_content
+            && let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event
+            && let Some(message) = (self.on_key)(key, *modifiers)
+        {
+            shell.publish(message);
+            shell.capture_event();
+            return;
+        }
         self.content.as_widget_mut().update(
             &mut tree.children[0],
             event,
@@ -91,7 +117,7 @@ impl<Message> Widget<Message, Theme, Renderer> for KeyCatcher<'_, Message> {
             shell,
             viewport,
         );
-        if shell.is_event_captured() {
+        if self.before_content || shell.is_event_captured() {
             return;
         }
         if let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event
