@@ -538,3 +538,43 @@ fn late_fees_accrue_on_what_is_still_owed_of_overdue_bills() -> anyhow::Result<(
     );
     Ok(())
 }
+
+#[test]
+fn readings_brought_over_from_the_old_system_are_not_billed_again() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let keys = PiiKeys::generate();
+    let mut connection = db.app()?;
+    tariffs::set_default(&mut connection, "beijing-2019")?;
+    let account = open(&mut connection, &keys, 61, 5, "0")?;
+    readings::record(
+        &mut connection,
+        &actor(),
+        &Rules::default(),
+        &NewReading {
+            account_id: account,
+            value: d("50"),
+            read_at: at("2024-01-15"),
+            source: Source::Import,
+            idempotency_key: None,
+        },
+    )?;
+    read(&mut connection, account, "80", "2024-01-31")?;
+    bill_run(&mut connection, "2024-01", false)?;
+    // 30 m³ since the imported reading, from the day after it.
+    assert_eq!(
+        bills(&mut connection, account)?,
+        [bill("2024-01", 0, "30.000", "78.30")]
+    );
+    #[derive(QueryableByName)]
+    struct From {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let from: From = sql_query(
+        "SELECT from_date::text || ' ' || coalesce(previous_value::text, '') AS text FROM bills WHERE account_id = $1",
+    )
+    .bind::<BigInt, _>(account)
+    .get_result(&mut connection)?;
+    assert_eq!(from.text, "2024-01-16 50.000");
+    Ok(())
+}

@@ -514,7 +514,9 @@ fn bill_chunk(
     let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
     // What each account used since its last billed actual reading: the
     // sum of the unbilled actual readings up to the period's end (several
-    // when runs skipped the account), ending at the newest of them.
+    // when runs skipped the account), ending at the newest of them. Readings
+    // brought over from the old system were billed there: they only mark
+    // where the first bill starts.
     let pending: Vec<PendingRow> = sql_query(format!(
         "SELECT a.id AS account_id, lb.id AS since_id, lb.read_on AS since_on, lb.value AS since_value, \
                 x.last_id, x.last_on, x.last_value, x.volume, coalesce(x.n, 0) AS n, x.first_previous_on, \
@@ -534,8 +536,8 @@ fn bill_chunk(
                    (array_agg(p.read_on ORDER BY r.read_on, r.id))[1] AS first_previous_on, \
                    (array_agg(p.value ORDER BY r.read_on, r.id))[1] AS first_previous_value \
             FROM meter_readings r LEFT JOIN meter_readings p ON p.id = r.previous_id \
-            WHERE r.account_id = a.id AND r.status IN {usable} AND r.source <> 'estimated' \
-              AND r.consumption IS NOT NULL \
+            WHERE r.account_id = a.id AND r.status IN {usable} \
+              AND r.source NOT IN ('estimated', 'import') AND r.consumption IS NOT NULL \
               AND r.read_on <= $2 AND (lb.id IS NULL OR (r.read_on, r.id) > (lb.read_on, lb.id))) x ON true",
         usable = readings::USABLE
     ))
