@@ -122,8 +122,6 @@ impl ListWriter {
 
 #[derive(QueryableByName)]
 struct Row {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
     #[diesel(sql_type = Text)]
     account_no: String,
     #[diesel(sql_type = Text)]
@@ -212,28 +210,31 @@ pub fn accounts_with_sheet_limit(
     let (pages, receive) = mpsc::sync_channel::<Vec<Row>>(2);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
-            let mut after = 0_i64;
-            loop {
-                let rows: Vec<Row> = sql_query(
-                    "SELECT a.id, a.account_no, c.name, c.customer_type, c.id_number_masked, c.phone_masked, \
+            // One query read through a cursor: one plan and one pass over
+            // the tables (keyset pages re-planned a hash join per page).
+            connection.transaction(|connection| -> Result<()> {
+                sql_query(
+                    "DECLARE export_accounts NO SCROLL CURSOR FOR \
+                     SELECT a.account_no, c.name, c.customer_type, c.id_number_masked, c.phone_masked, \
                             p.address, coalesce(m.meter_no, '') AS meter_no, coalesce(m.meter_type, '') AS meter_type, \
                             a.status, a.opened_on::text AS opened_on \
                      FROM accounts a JOIN customers c ON c.id = a.customer_id JOIN premises p ON p.id = a.premise_id \
                      LEFT JOIN meters m ON m.account_id = a.id AND m.installed \
-                     WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+                     ORDER BY a.id",
                 )
-                .bind::<BigInt, _>(after)
-                .bind::<BigInt, _>(PAGE)
-                .load(connection)?;
-                let Some(last) = rows.last() else {
-                    return Ok(());
-                };
-                after = last.id;
-                // The writer stopped (an error): stop reading too.
-                if pages.send(rows).is_err() {
-                    return Ok(());
+                .execute(connection)?;
+                loop {
+                    let rows: Vec<Row> = sql_query(format!("FETCH {PAGE} FROM export_accounts"))
+                        .load(connection)?;
+                    if rows.is_empty() {
+                        return Ok(());
+                    }
+                    // The writer stopped (an error): stop reading too.
+                    if pages.send(rows).is_err() {
+                        return Ok(());
+                    }
                 }
-            }
+            })
         });
         let written = (|| -> Result<()> {
             for rows in receive {

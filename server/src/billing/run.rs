@@ -496,9 +496,8 @@ fn bill_chunk(
                     AS household_size, \
                 m.id AS meter_id, m.digits, m.installed_on \
          {ELIGIBLE} AND a.id BETWEEN $2 AND $3{} \
-           AND NOT EXISTS (SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.period = $4 \
-                AND NOT b.cancelled AND NOT EXISTS (SELECT 1 FROM bills n \
-                    WHERE n.account_id = b.account_id AND n.period = b.period AND n.revision > b.revision)) \
+           AND coalesce((SELECT NOT b.cancelled FROM bills b WHERE b.account_id = a.id AND b.period = $4 \
+                ORDER BY b.revision DESC LIMIT 1), false) = false \
          ORDER BY a.id",
         Scope::condition(kind, 5)
     ))
@@ -570,10 +569,13 @@ fn bill_chunk(
     }
     let waiting: HashSet<i64> = sql_query(
         "SELECT DISTINCT account_id AS id FROM meter_readings \
-         WHERE account_id = ANY($1) AND status IN ('anomaly', 'reread') AND read_on <= $2",
+         WHERE account_id = ANY($1) AND account_id BETWEEN $3 AND $4 \
+           AND status IN ('anomaly', 'reread') AND read_on <= $2",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Date, _>(period.last)
+    .bind::<BigInt, _>(first)
+    .bind::<BigInt, _>(last)
     .load::<Id>(connection)?
     .into_iter()
     .map(|r| r.id)
@@ -582,11 +584,13 @@ fn bill_chunk(
     let bills: Vec<BillRow> = sql_query(
         "SELECT DISTINCT ON (account_id, period) id, account_id, period, revision, to_date, estimated, \
                 cancelled, cycle_after, cycle_start, ledger_transaction_id, amount \
-         FROM bills WHERE account_id = ANY($1) AND to_date >= $2 \
+         FROM bills WHERE account_id = ANY($1) AND account_id BETWEEN $3 AND $4 AND to_date >= $2 \
          ORDER BY account_id, period, revision DESC",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Date, _>(period.first - chrono::Duration::days(800))
+    .bind::<BigInt, _>(first)
+    .bind::<BigInt, _>(last)
     .load(connection)?;
     let mut bills_of: HashMap<i64, Vec<BillRow>> = HashMap::new();
     for bill in bills.into_iter().filter(|b| !b.cancelled) {
@@ -602,10 +606,13 @@ fn bill_chunk(
     }
     let next_revision: HashMap<i64, i32> = sql_query(
         "SELECT account_id, max(revision) + 1 AS revision FROM bills \
-         WHERE account_id = ANY($1) AND period = $2 GROUP BY account_id",
+         WHERE account_id = ANY($1) AND account_id BETWEEN $3 AND $4 AND period = $2 \
+         GROUP BY account_id",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Text, _>(&label)
+    .bind::<BigInt, _>(first)
+    .bind::<BigInt, _>(last)
     .load::<Revision>(connection)?
     .into_iter()
     .map(|r| (r.account_id, r.revision))
