@@ -577,10 +577,11 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             println!("template written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
-        ImportCommand::Readings(_) | ImportCommand::Payments(_) => anyhow::bail!(
-            "readings and payments history imports are not available yet: their target tables \
-             arrive with the billing and counter modules (the templates are available: \
-             `gascis-server import template readings|payments OUT.xlsx`)"
+        ImportCommand::Readings(args) => import_readings(args),
+        ImportCommand::Payments(_) => anyhow::bail!(
+            "payments history imports are not available yet: their target tables arrive with \
+             the counter module (the template is available: \
+             `gascis-server import template payments OUT.xlsx`)"
         ),
         ImportCommand::Accounts(ImportArgs {
             dir,
@@ -811,6 +812,223 @@ fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// `import readings`: a meter-readings history.
+fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    use gascis_common::import_fields::ImportKind;
+    use gascis_server::import::{self, FileImport, Policy};
+    let ImportArgs {
+        dir,
+        file,
+        sheet,
+        mapping,
+        mapping_name,
+        save_mapping,
+        on_existing: _,
+        dry_run,
+        partial,
+        report: errors,
+        json,
+    } = args;
+    let dir = DataDir::new(&dir.data_dir)?;
+    let mut mapping = match &mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
+            Some(
+                toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
+                    anyhow::anyhow!("{}: {}", path.display(), db::one_line(&error.to_string()))
+                })?,
+            )
+        }
+        None => None,
+    };
+    let error_path = errors.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file.with_file_name(format!("{stem}-错误行.xlsx"))
+    });
+    if mapping_name.is_some() || save_mapping.is_some() {
+        mapping = commands::with_database(&dir, |_, app_url, _| {
+            let mut connection = db::connect(app_url)?;
+            if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
+                import::mappings::save(
+                    &mut connection,
+                    "console",
+                    name,
+                    ImportKind::Readings,
+                    fields,
+                )?;
+                eprintln!("mapping saved as '{name}'");
+            }
+            match &mapping_name {
+                Some(name) => Ok(Some(
+                    import::mappings::find(&mut connection, name)?.fields(),
+                )),
+                None => Ok(mapping.clone()),
+            }
+        })?;
+    }
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let show = |progress: import::Progress| {
+        bar.set_message(match progress.phase {
+            import::Phase::Reading => "reading",
+            import::Phase::Validating => "validating",
+            import::Phase::Writing => "writing",
+            import::Phase::Merging => "merging",
+        });
+        bar.set_length(progress.total.max(1));
+        bar.set_position(progress.done);
+    };
+    let outcome = commands::with_database(&dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        Ok(import::import_readings_file(
+            &mut connection,
+            &gascis_server::archive::Actor {
+                user_id: None,
+                username: "console".to_owned(),
+            },
+            &FileImport {
+                path: &file,
+                sheet: sheet.as_deref(),
+                mapping: mapping.as_ref(),
+                policy: Policy::Fail,
+                dry_run,
+                partial,
+                limits: Default::default(),
+                error_file: Some(&error_path),
+                progress: Some(&show),
+                cancel: None,
+            },
+        ))
+    })?;
+    bar.finish_and_clear();
+    let (report, prepared) = match outcome {
+        Ok(done) => done,
+        Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
+            rows,
+            counts,
+            errors,
+        })) if json => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "refused": true,
+                    "dry_run": dry_run,
+                    "reason": format!("{rows} row(s) are invalid; nothing was imported"),
+                    "rows_read": counts.read,
+                    "rows_new": 0,
+                    "rows_unchanged": 0,
+                    "rows_invalid": counts.invalid,
+                    "problems": errors.len(),
+                    "report": error_path.exists().then(|| error_path.display().to_string()),
+                })
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => {
+            if error_path.exists() {
+                eprintln!("rejected rows written to {}", error_path.display());
+            }
+            return Err(error.into());
+        }
+    };
+    let c = &report.certificate;
+    // m³ to the litre, as the readings are kept.
+    let m3 = |value: rust_decimal::Decimal| {
+        let mut value = value;
+        value.rescale(3);
+        value.to_string()
+    };
+    if json {
+        // Sums are decimal strings: exact to the litre, never floats.
+        println!(
+            "{}",
+            serde_json::json!({
+                "refused": false,
+                "dry_run": report.dry_run,
+                "import_id": (!report.dry_run).then_some(c.import_id),
+                "sheet": prepared.sheet,
+                "header_row": prepared.header_row,
+                "rows_read": c.counts.read,
+                "rows_new": c.counts.new,
+                "rows_unchanged": c.counts.unchanged,
+                "rows_invalid": c.counts.invalid,
+                "problems": report.errors.len(),
+                "consumption_sum_file": m3(c.consumption_file),
+                "consumption_sum_db": (!report.dry_run).then(|| m3(c.consumption_db)),
+                "balanced": (!report.dry_run).then(|| c.balanced()),
+                "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        );
+        return Ok(if report.dry_run || c.balanced() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!(
+        "{} sheet '{}' (header on row {}) in {:.1} s",
+        if report.dry_run {
+            "dry run of"
+        } else {
+            "imported"
+        },
+        prepared.sheet,
+        prepared.header_row,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "rows read {}: new {}, unchanged {}, invalid {}",
+        c.counts.read, c.counts.new, c.counts.unchanged, c.counts.invalid
+    );
+    for error in report.errors.iter().take(20) {
+        println!(
+            "  row {} {}: '{}' {}",
+            error.row, error.field, error.value, error.reason
+        );
+    }
+    if report.errors.len() > 20 {
+        println!("  … {} more", report.errors.len() - 20);
+    }
+    if !report.errors.is_empty() {
+        println!("rejected rows written to {}", error_path.display());
+    }
+    if report.dry_run {
+        println!(
+            "consumption of the new rows: {} m³; nothing was written (dry run)",
+            m3(c.consumption_file)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("reconciliation certificate of import #{}:", c.import_id);
+    println!(
+        "  consumption (用气量): file {} m³  database {} m³  {}",
+        m3(c.consumption_file),
+        m3(c.consumption_db),
+        if c.balanced() {
+            "balanced"
+        } else {
+            "NOT BALANCED"
+        }
+    );
+    Ok(if c.balanced() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn set_disabled(dir: &DirArg, username: &str, disabled: bool) -> anyhow::Result<()> {

@@ -506,12 +506,150 @@ fn import_json_summary_dry_run_commit_reimport_and_refusal() -> anyhow::Result<(
     assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [2, 1]);
     assert!(report.exists(), "the error file is written");
 
-    let later = run(&["import", "readings", file, "--data-dir", data_dir])?;
+    let later = run(&["import", "payments", file, "--data-dir", data_dir])?;
     assert!(!later.status.success());
     assert!(
         text(&later).contains("not available yet"),
         "{}",
         text(&later)
     );
+    Ok(())
+}
+
+/// A readings sheet below a title: 户号, 表号, 抄表日期, 本次读数.
+fn readings_sheet(path: &Path, rows: &[[&str; 4]]) -> anyhow::Result<()> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "某燃气公司抄表记录")?;
+    for (column, title) in ["户号", "表号", "抄表日期", "本次读数"].iter().enumerate() {
+        sheet.write_string(2, column as u16, *title)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(3 + index as u32, column as u16, *value)?;
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
+
+#[test]
+fn import_readings_json_dry_run_commit_reimport_and_refusal() -> anyhow::Result<()> {
+    let work = workspace()?;
+    let dir = work.path().join("data");
+    let init = run(&["init", "--data-dir", path_str(&dir)])?;
+    anyhow::ensure!(init.status.success(), "{}", text(&init));
+    let data_dir = path_str(&dir);
+    let accounts = work.path().join("台账.xlsx");
+    ledger(
+        &accounts,
+        &[
+            [
+                "0001",
+                "张三",
+                "",
+                "13800138000",
+                "阳光花园1栋101",
+                "M001",
+                "机械表",
+                "0",
+                "0",
+            ],
+            [
+                "0002",
+                "李四",
+                "",
+                "13900139000",
+                "阳光花园1栋102",
+                "M002",
+                "机械表",
+                "0",
+                "0",
+            ],
+        ],
+    )?;
+    let imported = run(&[
+        "import",
+        "accounts",
+        path_str(&accounts),
+        "--data-dir",
+        data_dir,
+    ])?;
+    anyhow::ensure!(imported.status.success(), "{}", text(&imported));
+
+    // Readings before the accounts' opening (the import day): a legacy
+    // history whose meters have no installation date.
+    let good = work.path().join("抄表记录.xlsx");
+    readings_sheet(
+        &good,
+        &[
+            ["0001", "M001", "2022-01-10", "100"],
+            ["0001", "", "2022-02-10", "125.5"],
+            ["0002", "M002", "2022-01-10", "40"],
+        ],
+    )?;
+    let file = path_str(&good);
+    let dry = run(&[
+        "import",
+        "readings",
+        file,
+        "--data-dir",
+        data_dir,
+        "--dry-run",
+        "--json",
+    ])?;
+    assert!(dry.status.success(), "{}", text(&dry));
+    let dry = summary(&dry)?;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(
+        [
+            &dry["rows_read"],
+            &dry["rows_new"],
+            &dry["rows_unchanged"],
+            &dry["rows_invalid"]
+        ],
+        [3, 3, 0, 0]
+    );
+    assert_eq!(dry["consumption_sum_file"], "165.500");
+    assert!(dry["consumption_sum_db"].is_null(), "{dry}");
+
+    let commit = run(&["import", "readings", file, "--data-dir", data_dir, "--json"])?;
+    assert!(commit.status.success(), "{}", text(&commit));
+    let commit = summary(&commit)?;
+    assert_eq!([&commit["rows_new"], &commit["rows_invalid"]], [3, 0]);
+    assert_eq!(commit["consumption_sum_db"], "165.500");
+    assert_eq!(commit["balanced"], true);
+
+    let again = run(&["import", "readings", file, "--data-dir", data_dir, "--json"])?;
+    assert!(again.status.success(), "{}", text(&again));
+    let again = summary(&again)?;
+    assert_eq!([&again["rows_new"], &again["rows_unchanged"]], [0, 3]);
+    assert_eq!(again["consumption_sum_db"], "0.000");
+
+    let bad = work.path().join("bad.xlsx");
+    readings_sheet(
+        &bad,
+        &[
+            ["0001", "", "2022-03-10", "150"],
+            ["0009", "", "2022-03-10", "10"],
+            ["0002", "", "2022-13-01", "50"],
+        ],
+    )?;
+    let report = work.path().join("errors.xlsx");
+    let refused = run(&[
+        "import",
+        "readings",
+        path_str(&bad),
+        "--data-dir",
+        data_dir,
+        "--report",
+        path_str(&report),
+        "--json",
+    ])?;
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let refused = summary(&refused)?;
+    assert_eq!(refused["refused"], true);
+    assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [3, 2]);
+    assert!(report.exists(), "the error file is written");
     Ok(())
 }

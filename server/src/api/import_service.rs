@@ -102,6 +102,60 @@ fn source_error(error: source::SourceError) -> Error {
     Error::invalid("file", error.to_string())
 }
 
+/// The report of either kind of import.
+enum Wire {
+    Accounts(import::accounts::Report),
+    Readings(import::readings::Report),
+}
+
+/// A readings import in the report of the wire: the balance and arrears
+/// fields stay empty (the wire has no consumption sums yet; `balanced` says
+/// whether file and database agree); the preview names each row's date and
+/// reading.
+fn readings_report_to_wire(
+    report: &import::readings::Report,
+    error_file: Vec<u8>,
+) -> pb::ImportReport {
+    let c = &report.certificate;
+    pb::ImportReport {
+        import_id: c.import_id,
+        dry_run: report.dry_run,
+        rows_read: c.counts.read as i32,
+        rows_new: c.counts.new as i32,
+        rows_updated: 0,
+        rows_unchanged: c.counts.unchanged as i32,
+        rows_skipped: 0,
+        rows_invalid: c.counts.invalid as i32,
+        file_balance: String::new(),
+        file_arrears: String::new(),
+        db_balance: String::new(),
+        db_arrears: String::new(),
+        balanced: !report.dry_run && c.balanced(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| pb::ImportRowError {
+                row: e.row as i32,
+                field: e.field.clone(),
+                value: e.value.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        preview: report
+            .preview
+            .iter()
+            .map(|p| pb::ImportPreviewRow {
+                row: p.row as i32,
+                account_no: p.account_no.clone(),
+                outcome: p.outcome.to_owned(),
+                differences: vec![format!("{} {}", p.read_on, p.reading)],
+            })
+            .collect(),
+        error_file,
+        refused: false,
+    }
+}
+
 fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb::ImportReport {
     let c = &report.certificate;
     pb::ImportReport {
@@ -293,9 +347,9 @@ impl ImportService for ImportApi {
         let caller = Caller::of(&request)?.clone();
         let input = request.into_inner();
         let kind = kind_from_wire(input.kind)?;
-        if kind != ImportKind::Accounts {
+        if kind == ImportKind::Payments {
             return Err(Status::unimplemented(
-                "readings and payments history imports come with the billing and counter modules; their templates are available",
+                "payments history imports come with the counter module; their template is available",
             ));
         }
         let policy = match pb::ImportPolicy::try_from(input.policy) {
@@ -345,31 +399,46 @@ impl ImportService for ImportApi {
                     .pool
                     .get()
                     .map_err(|e| Error::Database(crate::db::DbError::Connect(e.to_string())))?;
-                let result = import::import_accounts_file_named(
-                    &mut connection,
-                    &state.pii,
-                    &Actor {
-                        user_id: Some(caller.user_id),
-                        username: caller.username.clone(),
-                    },
-                    &upload.file_name,
-                    &upload.sha256,
-                    &FileImport {
-                        path: spilled.path(),
-                        sheet: (!input.sheet.is_empty()).then_some(input.sheet.as_str()),
-                        mapping: mapping.as_ref(),
-                        policy,
-                        dry_run: input.dry_run,
-                        partial: input.partial,
-                        limits: source::Limits::default(),
-                        error_file: Some(&error_path),
-                        progress: Some(&progress),
-                        cancel: Some(&cancel),
-                    },
-                );
+                let actor = Actor {
+                    user_id: Some(caller.user_id),
+                    username: caller.username.clone(),
+                };
+                let request = FileImport {
+                    path: spilled.path(),
+                    sheet: (!input.sheet.is_empty()).then_some(input.sheet.as_str()),
+                    mapping: mapping.as_ref(),
+                    policy,
+                    dry_run: input.dry_run,
+                    partial: input.partial,
+                    limits: source::Limits::default(),
+                    error_file: Some(&error_path),
+                    progress: Some(&progress),
+                    cancel: Some(&cancel),
+                };
+                let result = if kind == ImportKind::Readings {
+                    import::import_readings_file_named(
+                        &mut connection,
+                        &actor,
+                        &upload.file_name,
+                        &upload.sha256,
+                        &request,
+                    )
+                    .map(|(report, _)| Wire::Readings(report))
+                } else {
+                    import::import_accounts_file_named(
+                        &mut connection,
+                        &state.pii,
+                        &actor,
+                        &upload.file_name,
+                        &upload.sha256,
+                        &request,
+                    )
+                    .map(|(report, _)| Wire::Accounts(report))
+                };
                 let error_file = std::fs::read(&error_path).unwrap_or_default();
                 match result {
-                    Ok((report, _)) => Ok(report_to_wire(&report, error_file)),
+                    Ok(Wire::Accounts(report)) => Ok(report_to_wire(&report, error_file)),
+                    Ok(Wire::Readings(report)) => Ok(readings_report_to_wire(&report, error_file)),
                     Err(import::FileImportError::Import(
                         import::accounts::ImportError::Invalid { rows, .. },
                     )) => Ok(pb::ImportReport {

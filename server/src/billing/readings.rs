@@ -330,7 +330,10 @@ pub fn record_in(
         }
     }
     let read_on = business_date(reading.read_at);
-    if read_on < meter.installed_on {
+    // Legacy ledgers often lack the installation date (it defaults to the
+    // import day): an imported history is checked against the meters by
+    // the importer instead.
+    if read_on < meter.installed_on && reading.source != Source::Import {
         return Err(Error::invalid(
             "read_at",
             format!(
@@ -383,13 +386,27 @@ pub fn record_in(
     let mut anomalies: Vec<String> = Vec::new();
     let consumption = match register_consumption(start_value, reading.value, meter.digits) {
         Some((used, _rolled)) => Some(used + carried),
+        // Imported history goes to no review queue: a reading below the
+        // previous one is a wrong row of the file.
+        None if reading.source == Source::Import => {
+            return Err(Error::invalid(
+                "value",
+                format!(
+                    "is lower than the previous reading {start_value} and is no plausible \
+                     rollover of a {}-digit register",
+                    meter.digits
+                ),
+            ));
+        }
         None => {
             anomalies.push(anomaly::NEGATIVE.to_owned());
             None
         }
     };
+    // Imported history was reviewed in the old system: no anomaly checks.
     if let Some(consumption) = consumption
         && actual
+        && reading.source != Source::Import
     {
         let since = prior
             .as_ref()

@@ -113,7 +113,10 @@ impl Prepared {
     }
 }
 
-fn header_columns(
+/// The header row and the recognised columns of a sheet, found
+/// automatically or through a mapping.
+pub(super) fn header_columns(
+    kind: ImportKind,
     sheet: &Sheet,
     mapping: Option<&Mapping>,
 ) -> Result<(usize, Columns), ImportError> {
@@ -124,14 +127,14 @@ fn header_columns(
         .map(|(_, cells)| cells.iter().map(Cell::display).collect())
         .collect();
     let Some(mapping) = mapping else {
-        let found = import_fields::detect_header(ImportKind::Accounts, &texts)
+        let found = import_fields::detect_header(kind, &texts)
             .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
         if !found.missing.is_empty() {
-            return Err(ImportError::MissingColumns(labels(&found.missing)));
+            return Err(ImportError::MissingColumns(labels(kind, &found.missing)));
         }
         return Ok((found.row, found.columns));
     };
-    let fields = ImportKind::Accounts.fields();
+    let fields = kind.fields();
     for key in mapping.keys() {
         if !fields.iter().any(|f| f.key == key) {
             return Err(ImportError::Mapping(format!("unknown field '{key}'")));
@@ -156,7 +159,7 @@ fn header_columns(
                 .map(|f| f.key)
                 .collect();
             if !missing.is_empty() {
-                return Err(ImportError::MissingColumns(labels(&missing)));
+                return Err(ImportError::MissingColumns(labels(kind, &missing)));
             }
             return Ok((index, columns));
         }
@@ -166,10 +169,10 @@ fn header_columns(
     ))
 }
 
-fn labels(keys: &[&str]) -> String {
+fn labels(kind: ImportKind, keys: &[&str]) -> String {
     keys.iter()
         .map(|key| {
-            let label = ImportKind::Accounts
+            let label = kind
                 .fields()
                 .iter()
                 .find(|f| f.key == *key)
@@ -182,7 +185,7 @@ fn labels(keys: &[&str]) -> String {
 
 /// Text of a cell for a text field; integers typed as numbers read as
 /// their digits.
-fn text_of(cell: &Cell) -> String {
+pub(super) fn text_of(cell: &Cell) -> String {
     match cell {
         Cell::Number(value) if value.fract() == 0.0 && value.abs() < 1e15 => {
             format!("{}", *value as i64)
@@ -454,7 +457,7 @@ pub fn prepare(
     today: NaiveDate,
     progress: Option<super::ProgressFn<'_>>,
 ) -> Result<Prepared, ImportError> {
-    let (header_index, columns) = header_columns(&sheet, mapping)?;
+    let (header_index, columns) = header_columns(ImportKind::Accounts, &sheet, mapping)?;
     let by_key: HashMap<&'static str, usize> = columns
         .iter()
         .map(|(column, key)| (*key, *column))
