@@ -1,0 +1,539 @@
+//! `gascis-server import …`: legacy ledgers (accounts, readings) from Excel
+//! files, with a progress bar, the reconciliation certificate and `--json`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::Subcommand;
+use gascis_server::{commands, data_dir::DataDir, db};
+
+use crate::DirArg;
+
+#[derive(clap::Args)]
+pub(crate) struct ImportArgs {
+    #[command(flatten)]
+    dir: DirArg,
+    /// The spreadsheet.
+    file: PathBuf,
+    /// Sheet name (default: the first sheet).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// TOML file mapping field keys to column headers, e.g. `meter_no = "燃气表编号"`.
+    #[arg(long, value_name = "FILE", conflicts_with = "mapping_name")]
+    mapping: Option<PathBuf>,
+    /// A mapping saved by name (in the client or with --save-mapping).
+    #[arg(long, value_name = "NAME")]
+    mapping_name: Option<String>,
+    /// Save the mapping of --mapping under this name for later imports.
+    #[arg(long, value_name = "NAME", requires = "mapping")]
+    save_mapping: Option<String>,
+    /// Existing rows that differ from the file: update, skip or fail.
+    #[arg(
+        long = "on-existing",
+        visible_alias = "policy",
+        value_name = "POLICY",
+        default_value = "update"
+    )]
+    on_existing: String,
+    /// Validate and count without writing anything.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the valid rows even when some rows are invalid.
+    #[arg(long)]
+    partial: bool,
+    /// Where to write the rejected rows (default: FILE with "-错误行.xlsx").
+    #[arg(long = "report", visible_alias = "errors", value_name = "ERRORS.xlsx")]
+    report: Option<PathBuf>,
+    /// Print the summary as one JSON object (rows_read, rows_new, …,
+    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum ImportCommand {
+    /// Import an accounts ledger (customer, premise, account, meter, opening balances).
+    Accounts(ImportArgs),
+    /// Import a meter readings history.
+    Readings(ImportArgs),
+    /// Import a payments history.
+    Payments(ImportArgs),
+    /// Write an empty template with Chinese headers, examples and drop-downs.
+    Template {
+        /// accounts, readings or payments.
+        kind: String,
+        /// Where to write the .xlsx.
+        out: PathBuf,
+    },
+}
+
+pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode> {
+    use gascis_common::import_fields::ImportKind;
+    use gascis_server::import::{self, FileImport, Policy};
+    match command {
+        ImportCommand::Template { kind, out } => {
+            let kind = match kind.as_str() {
+                "accounts" => ImportKind::Accounts,
+                "readings" => ImportKind::Readings,
+                "payments" => ImportKind::Payments,
+                other => {
+                    anyhow::bail!("unknown import kind '{other}' (accounts, readings or payments)")
+                }
+            };
+            import::template::write(&out, kind)
+                .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", out.display()))?;
+            println!("template written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportCommand::Readings(args) => import_readings(args),
+        ImportCommand::Payments(_) => anyhow::bail!(
+            "payments history imports are not available yet: their target tables arrive with \
+             the counter module (the template is available: \
+             `gascis-server import template payments OUT.xlsx`)"
+        ),
+        ImportCommand::Accounts(ImportArgs {
+            dir,
+            file,
+            sheet,
+            mapping,
+            mapping_name,
+            save_mapping,
+            on_existing: policy,
+            dry_run,
+            partial,
+            report: errors,
+            json,
+        }) => {
+            let dir = DataDir::new(&dir.data_dir)?;
+            let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+            let mut mapping = match &mapping {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path).map_err(|error| {
+                        anyhow::anyhow!("cannot read {}: {error}", path.display())
+                    })?;
+                    Some(
+                        toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
+                            anyhow::anyhow!(
+                                "{}: {}",
+                                path.display(),
+                                db::one_line(&error.to_string())
+                            )
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            let error_path = errors.unwrap_or_else(|| {
+                let stem = file
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                file.with_file_name(format!("{stem}-错误行.xlsx"))
+            });
+            if mapping_name.is_some() || save_mapping.is_some() {
+                mapping = commands::with_database(&dir, |_, app_url, _| {
+                    let mut connection = db::connect(app_url)?;
+                    if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
+                        import::mappings::save(
+                            &mut connection,
+                            "console",
+                            name,
+                            ImportKind::Accounts,
+                            fields,
+                        )?;
+                        eprintln!("mapping saved as '{name}'");
+                    }
+                    match &mapping_name {
+                        Some(name) => Ok(Some(
+                            import::mappings::find(&mut connection, name)?.fields(),
+                        )),
+                        None => Ok(mapping.clone()),
+                    }
+                })?;
+            }
+            let keys = dir.pii_keys()?;
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(1);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:10} [{bar:40}] {pos}/{len} {elapsed}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let show = |progress: import::Progress| {
+                bar.set_message(match progress.phase {
+                    import::Phase::Reading => "reading",
+                    import::Phase::Validating => "validating",
+                    import::Phase::Writing => "writing",
+                    import::Phase::Merging => "merging",
+                });
+                bar.set_length(progress.total.max(1));
+                bar.set_position(progress.done);
+            };
+            let outcome = commands::with_database(&dir, |_, app_url, _| {
+                let mut connection = db::connect(app_url)?;
+                Ok(import::import_accounts_file(
+                    &mut connection,
+                    &keys,
+                    &gascis_server::archive::Actor {
+                        user_id: None,
+                        username: "console".to_owned(),
+                    },
+                    &FileImport {
+                        path: &file,
+                        sheet: sheet.as_deref(),
+                        mapping: mapping.as_ref(),
+                        policy,
+                        dry_run,
+                        partial,
+                        limits: Default::default(),
+                        error_file: Some(&error_path),
+                        progress: Some(&show),
+                        cancel: None,
+                    },
+                ))
+            })?;
+            bar.finish_and_clear();
+            let (report, prepared) = match outcome {
+                Ok(done) => done,
+                Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
+                    rows,
+                    counts,
+                    errors,
+                })) if json => {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "refused": true,
+                            "dry_run": dry_run,
+                            "reason": format!("{rows} row(s) are invalid; nothing was imported"),
+                            "rows_read": counts.read,
+                            "rows_new": 0,
+                            "rows_updated": 0,
+                            "rows_unchanged": 0,
+                            "rows_skipped": 0,
+                            "rows_invalid": counts.invalid,
+                            "problems": errors.len(),
+                            "report": error_path.exists().then(|| error_path.display().to_string()),
+                        })
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(error) => {
+                    if error_path.exists() {
+                        eprintln!("rejected rows written to {}", error_path.display());
+                    }
+                    return Err(error.into());
+                }
+            };
+            if json {
+                let c = &report.certificate;
+                // Sums are decimal strings: exact to the fen, never floats.
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "refused": false,
+                        "dry_run": report.dry_run,
+                        "import_id": (!report.dry_run).then_some(c.import_id),
+                        "sheet": prepared.sheet,
+                        "header_row": prepared.header_row,
+                        "rows_read": c.counts.read,
+                        "rows_new": c.counts.new,
+                        "rows_updated": c.counts.updated,
+                        "rows_unchanged": c.counts.unchanged,
+                        "rows_skipped": c.counts.skipped,
+                        "rows_invalid": c.counts.invalid,
+                        "problems": report.errors.len(),
+                        "balance_sum_file": c.file_balance.to_string(),
+                        "balance_sum_db": (!report.dry_run).then(|| c.db_balance.to_string()),
+                        "arrears_sum_file": c.file_arrears.to_string(),
+                        "arrears_sum_db": (!report.dry_run).then(|| c.db_arrears.to_string()),
+                        "balanced": (!report.dry_run).then(|| c.balanced()),
+                        "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                        "seconds": started.elapsed().as_secs_f64(),
+                    })
+                );
+                return Ok(if report.dry_run || c.balanced() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                });
+            }
+            let c = &report.certificate;
+            println!(
+                "{} sheet '{}' (header on row {}) in {:.1} s",
+                if report.dry_run {
+                    "dry run of"
+                } else {
+                    "imported"
+                },
+                prepared.sheet,
+                prepared.header_row,
+                started.elapsed().as_secs_f64()
+            );
+            println!(
+                "rows read {}: new {}, updated {}, unchanged {}, skipped {}, invalid {}",
+                c.counts.read,
+                c.counts.new,
+                c.counts.updated,
+                c.counts.unchanged,
+                c.counts.skipped,
+                c.counts.invalid
+            );
+            for error in report.errors.iter().take(20) {
+                println!(
+                    "  row {} {}: '{}' {}",
+                    error.row, error.field, error.value, error.reason
+                );
+            }
+            if report.errors.len() > 20 {
+                println!("  … {} more", report.errors.len() - 20);
+            }
+            if !report.errors.is_empty() {
+                println!("rejected rows written to {}", error_path.display());
+            }
+            if report.dry_run {
+                println!("nothing was written (dry run)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("reconciliation certificate of import #{}:", c.import_id);
+            println!(
+                "  balance (预存款): file {}  database {}",
+                c.file_balance, c.db_balance
+            );
+            println!(
+                "  arrears (欠费):   file {}  database {}",
+                c.file_arrears, c.db_arrears
+            );
+            println!(
+                "  {}",
+                if c.balanced() {
+                    "balanced to the fen"
+                } else {
+                    "NOT BALANCED"
+                }
+            );
+            Ok(if c.balanced() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// `import readings`: a meter-readings history.
+fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    use gascis_common::import_fields::ImportKind;
+    use gascis_server::import::{self, FileImport, Policy};
+    let ImportArgs {
+        dir,
+        file,
+        sheet,
+        mapping,
+        mapping_name,
+        save_mapping,
+        on_existing: _,
+        dry_run,
+        partial,
+        report: errors,
+        json,
+    } = args;
+    let dir = DataDir::new(&dir.data_dir)?;
+    let mut mapping = match &mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
+            Some(
+                toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
+                    anyhow::anyhow!("{}: {}", path.display(), db::one_line(&error.to_string()))
+                })?,
+            )
+        }
+        None => None,
+    };
+    let error_path = errors.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file.with_file_name(format!("{stem}-错误行.xlsx"))
+    });
+    if mapping_name.is_some() || save_mapping.is_some() {
+        mapping = commands::with_database(&dir, |_, app_url, _| {
+            let mut connection = db::connect(app_url)?;
+            if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
+                import::mappings::save(
+                    &mut connection,
+                    "console",
+                    name,
+                    ImportKind::Readings,
+                    fields,
+                )?;
+                eprintln!("mapping saved as '{name}'");
+            }
+            match &mapping_name {
+                Some(name) => Ok(Some(
+                    import::mappings::find(&mut connection, name)?.fields(),
+                )),
+                None => Ok(mapping.clone()),
+            }
+        })?;
+    }
+    let started = std::time::Instant::now();
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let show = |progress: import::Progress| {
+        bar.set_message(match progress.phase {
+            import::Phase::Reading => "reading",
+            import::Phase::Validating => "validating",
+            import::Phase::Writing => "writing",
+            import::Phase::Merging => "merging",
+        });
+        bar.set_length(progress.total.max(1));
+        bar.set_position(progress.done);
+    };
+    let outcome = commands::with_database(&dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        Ok(import::import_readings_file(
+            &mut connection,
+            &gascis_server::archive::Actor {
+                user_id: None,
+                username: "console".to_owned(),
+            },
+            &FileImport {
+                path: &file,
+                sheet: sheet.as_deref(),
+                mapping: mapping.as_ref(),
+                policy: Policy::Fail,
+                dry_run,
+                partial,
+                limits: Default::default(),
+                error_file: Some(&error_path),
+                progress: Some(&show),
+                cancel: None,
+            },
+        ))
+    })?;
+    bar.finish_and_clear();
+    let (report, prepared) = match outcome {
+        Ok(done) => done,
+        Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
+            rows,
+            counts,
+            errors,
+        })) if json => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "refused": true,
+                    "dry_run": dry_run,
+                    "reason": format!("{rows} row(s) are invalid; nothing was imported"),
+                    "rows_read": counts.read,
+                    "rows_new": 0,
+                    "rows_unchanged": 0,
+                    "rows_invalid": counts.invalid,
+                    "problems": errors.len(),
+                    "report": error_path.exists().then(|| error_path.display().to_string()),
+                })
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => {
+            if error_path.exists() {
+                eprintln!("rejected rows written to {}", error_path.display());
+            }
+            return Err(error.into());
+        }
+    };
+    let c = &report.certificate;
+    // m³ to the litre, as the readings are kept.
+    let m3 = |value: rust_decimal::Decimal| {
+        let mut value = value;
+        value.rescale(3);
+        value.to_string()
+    };
+    if json {
+        // Sums are decimal strings: exact to the litre, never floats.
+        println!(
+            "{}",
+            serde_json::json!({
+                "refused": false,
+                "dry_run": report.dry_run,
+                "import_id": (!report.dry_run).then_some(c.import_id),
+                "sheet": prepared.sheet,
+                "header_row": prepared.header_row,
+                "rows_read": c.counts.read,
+                "rows_new": c.counts.new,
+                "rows_unchanged": c.counts.unchanged,
+                "rows_invalid": c.counts.invalid,
+                "problems": report.errors.len(),
+                "consumption_sum_file": m3(c.consumption_file),
+                "consumption_sum_db": (!report.dry_run).then(|| m3(c.consumption_db)),
+                "balanced": (!report.dry_run).then(|| c.balanced()),
+                "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        );
+        return Ok(if report.dry_run || c.balanced() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!(
+        "{} sheet '{}' (header on row {}) in {:.1} s",
+        if report.dry_run {
+            "dry run of"
+        } else {
+            "imported"
+        },
+        prepared.sheet,
+        prepared.header_row,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "rows read {}: new {}, unchanged {}, invalid {}",
+        c.counts.read, c.counts.new, c.counts.unchanged, c.counts.invalid
+    );
+    for error in report.errors.iter().take(20) {
+        println!(
+            "  row {} {}: '{}' {}",
+            error.row, error.field, error.value, error.reason
+        );
+    }
+    if report.errors.len() > 20 {
+        println!("  … {} more", report.errors.len() - 20);
+    }
+    if !report.errors.is_empty() {
+        println!("rejected rows written to {}", error_path.display());
+    }
+    if report.dry_run {
+        println!(
+            "consumption of the new rows: {} m³; nothing was written (dry run)",
+            m3(c.consumption_file)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("reconciliation certificate of import #{}:", c.import_id);
+    println!(
+        "  consumption (用气量): file {} m³  database {} m³  {}",
+        m3(c.consumption_file),
+        m3(c.consumption_db),
+        if c.balanced() {
+            "balanced"
+        } else {
+            "NOT BALANCED"
+        }
+    );
+    Ok(if c.balanced() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
