@@ -113,6 +113,41 @@ impl Prepared {
     }
 }
 
+/// A sheet's header as both imports use it: its index among the rows, the
+/// recognised columns, the columns by field key, its sheet row number and
+/// its cells.
+pub(super) struct Header {
+    pub index: usize,
+    pub columns: Columns,
+    pub by_key: HashMap<&'static str, usize>,
+    pub row: u32,
+    pub cells: Vec<Cell>,
+}
+
+pub(super) fn locate_header(
+    kind: ImportKind,
+    sheet: &Sheet,
+    mapping: Option<&Mapping>,
+) -> Result<Header, ImportError> {
+    let (index, columns) = header_columns(kind, sheet, mapping)?;
+    let by_key = columns
+        .iter()
+        .map(|(column, key)| (*key, *column))
+        .collect();
+    let (row, cells) = sheet
+        .rows
+        .get(index)
+        .cloned()
+        .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+    Ok(Header {
+        index,
+        columns,
+        by_key,
+        row,
+        cells,
+    })
+}
+
 /// The header row and the recognised columns of a sheet, found
 /// automatically or through a mapping.
 pub(super) fn header_columns(
@@ -457,16 +492,13 @@ pub fn prepare(
     today: NaiveDate,
     progress: Option<super::ProgressFn<'_>>,
 ) -> Result<Prepared, ImportError> {
-    let (header_index, columns) = header_columns(ImportKind::Accounts, &sheet, mapping)?;
-    let by_key: HashMap<&'static str, usize> = columns
-        .iter()
-        .map(|(column, key)| (*key, *column))
-        .collect();
-    let (header_row, header) = sheet
-        .rows
-        .get(header_index)
-        .cloned()
-        .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+    let Header {
+        index: header_index,
+        columns,
+        by_key,
+        row: header_row,
+        cells: header,
+    } = locate_header(ImportKind::Accounts, &sheet, mapping)?;
     let sheet_name = sheet.name.clone();
     let mut prepared = Prepared {
         sheet: sheet_name,

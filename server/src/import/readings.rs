@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 
 use super::{
     Counts, RowError,
-    accounts::{Columns, ImportError, Mapping, header_columns, text_of},
+    accounts::{Columns, Header, ImportError, Mapping, locate_header, text_of},
     source::{Cell, Sheet},
 };
 use crate::{
@@ -201,16 +201,13 @@ pub fn prepare(
     today: NaiveDate,
     progress: Option<super::ProgressFn<'_>>,
 ) -> Result<Prepared, ImportError> {
-    let (header_index, columns) = header_columns(ImportKind::Readings, &sheet, mapping)?;
-    let by_key: HashMap<&'static str, usize> = columns
-        .iter()
-        .map(|(column, key)| (*key, *column))
-        .collect();
-    let (header_row, header) = sheet
-        .rows
-        .get(header_index)
-        .cloned()
-        .ok_or_else(|| ImportError::NoHeader(sheet.name.clone()))?;
+    let Header {
+        index: header_index,
+        columns,
+        by_key,
+        row: header_row,
+        cells: header,
+    } = locate_header(ImportKind::Readings, &sheet, mapping)?;
     let mut prepared = Prepared {
         sheet: sheet.name.clone(),
         header_row,
