@@ -105,70 +105,18 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
         }) => {
             let dir = DataDir::new(&dir.data_dir)?;
             let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-            let mut mapping = match &mapping {
-                Some(path) => {
-                    let text = std::fs::read_to_string(path).map_err(|error| {
-                        anyhow::anyhow!("cannot read {}: {error}", path.display())
-                    })?;
-                    Some(
-                        toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
-                            anyhow::anyhow!(
-                                "{}: {}",
-                                path.display(),
-                                db::one_line(&error.to_string())
-                            )
-                        })?,
-                    )
-                }
-                None => None,
-            };
-            let error_path = errors.unwrap_or_else(|| {
-                let stem = file
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                file.with_file_name(format!("{stem}-错误行.xlsx"))
-            });
-            if mapping_name.is_some() || save_mapping.is_some() {
-                mapping = commands::with_database(&dir, |_, app_url, _| {
-                    let mut connection = db::connect(app_url)?;
-                    if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
-                        import::mappings::save(
-                            &mut connection,
-                            "console",
-                            name,
-                            ImportKind::Accounts,
-                            fields,
-                        )?;
-                        eprintln!("mapping saved as '{name}'");
-                    }
-                    match &mapping_name {
-                        Some(name) => Ok(Some(
-                            import::mappings::find(&mut connection, name)?.fields(),
-                        )),
-                        None => Ok(mapping.clone()),
-                    }
-                })?;
-            }
+            let mapping = resolve_mapping(
+                &dir,
+                ImportKind::Accounts,
+                mapping.as_deref(),
+                mapping_name.as_deref(),
+                save_mapping.as_deref(),
+            )?;
+            let error_path = error_file_path(&file, errors);
             let keys = dir.pii_keys()?;
             let started = std::time::Instant::now();
-            let bar = indicatif::ProgressBar::new(1);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{msg:10} [{bar:40}] {pos}/{len} {elapsed}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let show = |progress: import::Progress| {
-                bar.set_message(match progress.phase {
-                    import::Phase::Reading => "reading",
-                    import::Phase::Validating => "validating",
-                    import::Phase::Writing => "writing",
-                    import::Phase::Merging => "merging",
-                });
-                bar.set_length(progress.total.max(1));
-                bar.set_position(progress.done);
-            };
+            let bar = progress_bar(json);
+            let show = |progress: import::Progress| show_progress(&bar, progress);
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
                 Ok(import::import_accounts_file(
@@ -339,65 +287,17 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
         json,
     } = args;
     let dir = DataDir::new(&dir.data_dir)?;
-    let mut mapping = match &mapping {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
-            Some(
-                toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
-                    anyhow::anyhow!("{}: {}", path.display(), db::one_line(&error.to_string()))
-                })?,
-            )
-        }
-        None => None,
-    };
-    let error_path = errors.unwrap_or_else(|| {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        file.with_file_name(format!("{stem}-错误行.xlsx"))
-    });
-    if mapping_name.is_some() || save_mapping.is_some() {
-        mapping = commands::with_database(&dir, |_, app_url, _| {
-            let mut connection = db::connect(app_url)?;
-            if let (Some(name), Some(fields)) = (&save_mapping, &mapping) {
-                import::mappings::save(
-                    &mut connection,
-                    "console",
-                    name,
-                    ImportKind::Readings,
-                    fields,
-                )?;
-                eprintln!("mapping saved as '{name}'");
-            }
-            match &mapping_name {
-                Some(name) => Ok(Some(
-                    import::mappings::find(&mut connection, name)?.fields(),
-                )),
-                None => Ok(mapping.clone()),
-            }
-        })?;
-    }
+    let mapping = resolve_mapping(
+        &dir,
+        ImportKind::Readings,
+        mapping.as_deref(),
+        mapping_name.as_deref(),
+        save_mapping.as_deref(),
+    )?;
+    let error_path = error_file_path(&file, errors);
     let started = std::time::Instant::now();
-    let bar = indicatif::ProgressBar::new(1);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    if json {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let show = |progress: import::Progress| {
-        bar.set_message(match progress.phase {
-            import::Phase::Reading => "reading",
-            import::Phase::Validating => "validating",
-            import::Phase::Writing => "writing",
-            import::Phase::Merging => "merging",
-        });
-        bar.set_length(progress.total.max(1));
-        bar.set_position(progress.done);
-    };
+    let bar = progress_bar(json);
+    let show = |progress: import::Progress| show_progress(&bar, progress);
     let outcome = commands::with_database(&dir, |_, app_url, _| {
         let mut connection = db::connect(app_url)?;
         Ok(import::import_readings_file(
@@ -536,4 +436,81 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The column mapping of an import: a TOML file (`--mapping`), or one saved
+/// by name (`--mapping-name`); `--save-mapping` keeps the file's mapping
+/// under a name first.
+fn resolve_mapping(
+    dir: &DataDir,
+    kind: gascis_common::import_fields::ImportKind,
+    file: Option<&std::path::Path>,
+    name: Option<&str>,
+    save: Option<&str>,
+) -> anyhow::Result<Option<gascis_server::import::accounts::Mapping>> {
+    use gascis_server::import;
+    let mapping = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", path.display()))?;
+            Some(
+                toml::from_str::<import::accounts::Mapping>(&text).map_err(|error| {
+                    anyhow::anyhow!("{}: {}", path.display(), db::one_line(&error.to_string()))
+                })?,
+            )
+        }
+        None => None,
+    };
+    if name.is_none() && save.is_none() {
+        return Ok(mapping);
+    }
+    commands::with_database(dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        if let (Some(name), Some(fields)) = (save, &mapping) {
+            import::mappings::save(&mut connection, "console", name, kind, fields)?;
+            eprintln!("mapping saved as '{name}'");
+        }
+        match name {
+            Some(name) => Ok(Some(
+                import::mappings::find(&mut connection, name)?.fields(),
+            )),
+            None => Ok(mapping.clone()),
+        }
+    })
+}
+
+/// Where the rejected rows go: `--report`, or FILE with "-错误行.xlsx".
+fn error_file_path(file: &std::path::Path, report: Option<PathBuf>) -> PathBuf {
+    report.unwrap_or_else(|| {
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        file.with_file_name(format!("{stem}-错误行.xlsx"))
+    })
+}
+
+/// A progress bar on stderr; hidden with `--json`, whose output is one object.
+fn progress_bar(json: bool) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(1);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:10} [{bar:40}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    if json {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+fn show_progress(bar: &indicatif::ProgressBar, progress: gascis_server::import::Progress) {
+    use gascis_server::import::Phase;
+    bar.set_message(match progress.phase {
+        Phase::Reading => "reading",
+        Phase::Validating => "validating",
+        Phase::Writing => "writing",
+        Phase::Merging => "merging",
+    });
+    bar.set_length(progress.total.max(1));
+    bar.set_position(progress.done);
 }
