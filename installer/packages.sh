@@ -11,8 +11,9 @@ gascis_packages_for() {
     server) echo "postgresql libpq-dev pkg-config gcc libc6-dev" ;;
     # What winit loads at run time to open an X11 window.
     client) echo "libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxi6 libxrandr2" ;;
-    # Tests need the server's packages (the client tests run headless).
-    test) echo "postgresql libpq-dev pkg-config gcc libc6-dev" ;;
+    # Tests need the server's packages (the client tests run headless);
+    # poppler-utils (pdftotext, pdftoppm) reads printed PDFs back.
+    test) echo "postgresql libpq-dev pkg-config gcc libc6-dev poppler-utils" ;;
     *) echo "unknown package set: $1" >&2; return 2 ;;
   esac
 }

@@ -3,6 +3,7 @@
 pub mod archive_service;
 pub mod auth_service;
 pub mod billing_service;
+pub mod counter_service;
 pub mod import_service;
 pub mod system_service;
 pub mod user_service;
@@ -30,6 +31,14 @@ pub struct AppState {
 
 pub type SharedState = Arc<AppState>;
 
+/// A pooled connection (blocking).
+pub fn connection(
+    pool: &PgPool,
+) -> Result<diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>>> {
+    pool.get()
+        .map_err(|error| Error::Database(crate::db::DbError::Connect(error.to_string())))
+}
+
 /// Runs synchronous diesel work on the blocking pool with a pooled connection.
 pub async fn with_connection<T, F>(state: &SharedState, work: F) -> Result<T>
 where
@@ -38,9 +47,7 @@ where
 {
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut connection = pool
-            .get()
-            .map_err(|error| Error::Database(crate::db::DbError::Connect(error.to_string())))?;
+        let mut connection = connection(&pool)?;
         work(&mut connection)
     })
     .await

@@ -316,6 +316,9 @@ pub async fn serve(dir: &DataDir, before_ready: impl FnOnce(SocketAddr)) -> anyh
         certificate_pem,
         key_pem,
         pii,
+        gateways: std::sync::Arc::new(crate::counter::gateways::Gateways::simulated(
+            &dir.channel_secret()?,
+        )),
     })
     .await;
     let mut server = match started_server {

@@ -19,6 +19,7 @@ pub struct Config {
     pub postgres: PostgresConfig,
     pub tls: TlsConfig,
     pub billing: crate::billing::run::Settings,
+    pub counter: crate::counter::Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -283,7 +284,23 @@ spike_factor = "{spike_factor}"
 min_volume = "{min_volume}"
 # This many zero-consumption periods in a row wait for review.
 zero_periods = {zero_periods}
+
+[counter]
+# What a payment settles first on an overdue bill: "late_fee_first" (the
+# default) or "principal_first". Older bills are always settled first.
+allocation = "{allocation}"
+# How long to wait for WeChat/Alipay to answer a scanned payment before its
+# outcome is recorded as unknown (and reconciled later). Default 15000.
+gateway_timeout_ms = {gateway_timeout_ms}
+# Signed channel notifications older than this are refused. Default 600.
+notification_max_age_seconds = {notification_max_age}
 "#,
+            allocation = match self.counter.allocation {
+                crate::counter::AllocationOrder::LateFeeFirst => "late_fee_first",
+                crate::counter::AllocationOrder::PrincipalFirst => "principal_first",
+            },
+            gateway_timeout_ms = self.counter.gateway_timeout_ms,
+            notification_max_age = self.counter.notification_max_age_seconds,
             chunk_size = self.billing.chunk_size,
             due_days = self.billing.due_days,
             spike_factor = self.billing.readings.spike_factor,

@@ -176,6 +176,24 @@ impl DataDir {
         Ok(keys)
     }
 
+    /// The secret payment channels sign their notifications with; made on
+    /// first use (then given to the channels' integrators).
+    pub fn channel_secret(&self) -> anyhow::Result<Vec<u8>> {
+        let path = self.keys_dir().join("channels.key");
+        if path.exists() {
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            return hex::decode(text.trim())
+                .with_context(|| format!("{} is not a hex secret", path.display()));
+        }
+        create_private_dir(&self.keys_dir())
+            .with_context(|| format!("cannot create {}", self.keys_dir().display()))?;
+        let secret: [u8; 32] = rand::random();
+        write_private_file(&path, hex::encode(secret).as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(secret.to_vec())
+    }
+
     pub fn start_settings(config: &Config) -> StartSettings {
         StartSettings {
             listen_addresses: config.postgres.listen_addresses.clone(),

@@ -4,6 +4,8 @@
 //! Lines carry debit as positive and credit as negative amounts; the lines
 //! of one transaction sum to zero (checked by the database at commit).
 
+pub mod check;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use gascis_common::Money;
@@ -11,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::{
     error::{Error, Result},
-    schema::{ledger_lines, ledger_transactions},
+    schema::{account_balances, ledger_lines, ledger_transactions},
 };
 
 /// Books of the general ledger that gascis posts to.
@@ -22,6 +24,8 @@ pub mod book {
     pub const PREPAYMENT: &str = "prepayment";
     /// Balances brought over from a legacy system.
     pub const OPENING_EQUITY: &str = "opening_equity";
+    /// Late fees (滞纳金) collected.
+    pub const LATE_FEE_INCOME: &str = "late_fee_income";
 }
 
 /// One line to post.
@@ -109,14 +113,17 @@ pub fn post(connection: &mut PgConnection, transaction: &NewTransaction<'_>) -> 
     Ok(id)
 }
 
-/// Balance of one book for one account (debit positive).
+/// Balance of one book for one account (debit positive), from the cache
+/// the database keeps beside the lines (`account_balances`, proved equal to
+/// the sums by `ledger check`).
 fn balance(connection: &mut PgConnection, account_id: i64, book_name: &str) -> Result<Money> {
-    let sum: Option<Decimal> = ledger_lines::table
-        .filter(ledger_lines::account_id.eq(account_id))
-        .filter(ledger_lines::book.eq(book_name))
-        .select(diesel::dsl::sum(ledger_lines::amount))
-        .first(connection)?;
-    Money::try_from_decimal(sum.unwrap_or_default())
+    let cached: Option<Decimal> = account_balances::table
+        .filter(account_balances::account_id.eq(account_id))
+        .filter(account_balances::book.eq(book_name))
+        .select(account_balances::balance)
+        .first(connection)
+        .optional()?;
+    Money::try_from_decimal(cached.unwrap_or_default())
         .map_err(|error| Error::Internal(format!("ledger balance: {error}")))
 }
 
@@ -173,4 +180,49 @@ pub fn post_opening_arrears(
             ],
         },
     )
+}
+
+/// Posts the exact negation of transaction `original` as a new transaction
+/// that names it (`reverses_id`, unique: a transaction is reversed at most
+/// once); returns the reversal's id.
+pub fn reverse(
+    connection: &mut PgConnection,
+    original: i64,
+    business_key: &str,
+    kind: &str,
+    occurred_on: NaiveDate,
+    created_by: &str,
+    memo: &str,
+) -> Result<i64> {
+    use diesel::sql_types::{BigInt, Date, Text};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let reversal: Option<Id> = diesel::sql_query(
+        "INSERT INTO ledger_transactions \
+            (business_key, kind, account_id, occurred_on, created_by, reverses_id, memo) \
+         SELECT $2, $3, account_id, $4, $5, id, $6 FROM ledger_transactions WHERE id = $1 \
+         RETURNING id",
+    )
+    .bind::<BigInt, _>(original)
+    .bind::<Text, _>(business_key)
+    .bind::<Text, _>(kind)
+    .bind::<Date, _>(occurred_on)
+    .bind::<Text, _>(created_by)
+    .bind::<Text, _>(memo)
+    .get_result(connection)
+    .optional()?;
+    let reversal =
+        reversal.ok_or_else(|| Error::NotFound(format!("ledger transaction {original}")))?;
+    diesel::sql_query(
+        "INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
+         SELECT $2, book, account_id, -amount FROM ledger_lines WHERE transaction_id = $1 \
+         ORDER BY id",
+    )
+    .bind::<BigInt, _>(original)
+    .bind::<BigInt, _>(reversal.id)
+    .execute(connection)?;
+    Ok(reversal.id)
 }

@@ -10,6 +10,7 @@ use gascis_server::{
 };
 
 mod billing_cli;
+mod counter_cli;
 mod import_cli;
 mod tariff_cli;
 
@@ -113,6 +114,16 @@ enum Command {
     Tariff {
         #[command(subcommand)]
         command: tariff_cli::TariffCommand,
+    },
+    /// The ledger: verify its invariants.
+    Ledger {
+        #[command(subcommand)]
+        command: counter_cli::LedgerCommand,
+    },
+    /// Counter receipts.
+    Receipt {
+        #[command(subcommand)]
+        command: counter_cli::ReceiptCommand,
     },
 }
 
@@ -419,6 +430,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tariff { command } => tariff_cli::run(command),
         Command::BillRun(args) => billing_cli::bill_run(args),
+        Command::Ledger { command } => counter_cli::ledger(command),
+        Command::Receipt { command } => counter_cli::receipt(command),
     }
 }
 

@@ -383,6 +383,28 @@ impl Cluster {
         Ok(())
     }
 
+    /// Immediate shutdown: backends are killed, nothing is checkpointed and
+    /// the next start recovers from the WAL, as after a crash. The crash
+    /// tests use it to prove acknowledged postings survive.
+    pub fn stop_immediately(&self) -> Result<(), PgError> {
+        if !self.is_running() {
+            return Ok(());
+        }
+        self.run(
+            "pg_ctl",
+            &[
+                OsStr::new("stop"),
+                OsStr::new("-w"),
+                OsStr::new("-s"),
+                OsStr::new("-m"),
+                OsStr::new("immediate"),
+                OsStr::new("-D"),
+                self.data_dir.as_os_str(),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// libpq URL of database `database` as `role` over the unix socket.
     pub fn url(&self, role: &str, database: &str) -> String {
         format!(

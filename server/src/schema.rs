@@ -222,6 +222,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    account_balances (account_id, book) {
+        account_id -> Int8,
+        book -> Text,
+        balance -> Numeric,
+    }
+}
+
 diesel::joinable!(accounts -> customers (customer_id));
 diesel::joinable!(accounts -> premises (premise_id));
 diesel::joinable!(account_holders -> accounts (account_id));

@@ -7,8 +7,9 @@ use gascis_common::proto::{
     FILE_DESCRIPTOR_SET,
     v1::{
         archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
-        billing_service_server::BillingServiceServer, import_service_server::ImportServiceServer,
-        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
+        billing_service_server::BillingServiceServer, counter_service_server::CounterServiceServer,
+        import_service_server::ImportServiceServer, system_service_server::SystemServiceServer,
+        user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -18,7 +19,7 @@ use crate::{
     api::import_service::ImportApi,
     api::{
         AppState, archive_service::ArchiveApi, auth_service::AuthApi, billing_service::BillingApi,
-        system_service::SystemApi, user_service::UserApi,
+        counter_service::CounterApi, system_service::SystemApi, user_service::UserApi,
     },
     auth::{
         AuthSettings,
@@ -39,6 +40,8 @@ pub struct ServeOptions {
     pub key_pem: String,
     /// Keys of the personal data at rest.
     pub pii: Arc<crate::pii::PiiKeys>,
+    /// Payment channels (WeChat, Alipay, bank) and their signing secret.
+    pub gateways: Arc<crate::counter::gateways::Gateways>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,8 @@ pub struct RunningServer {
     pub local_addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), ServeError>>,
+    /// Asks the payment channels about unknown outcomes now and then.
+    reconciler: JoinHandle<()>,
     grace: Duration,
     health: tonic_health::server::HealthReporter,
 }
@@ -66,6 +71,7 @@ impl RunningServer {
     /// Stops accepting calls, lets calls in flight finish (up to the grace
     /// period) and returns.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
+        self.reconciler.abort();
         self.health
             .set_service_status("", tonic_health::ServingStatus::NotServing)
             .await;
@@ -88,6 +94,38 @@ impl RunningServer {
         match (&mut self.task).await {
             Ok(result) => result,
             Err(join_error) => Err(ServeError::Transport(join_error.to_string())),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.reconciler.abort();
+    }
+}
+
+/// Every minute, payments whose outcome has been unknown for two minutes
+/// are looked up with their channel (a person can also ask at once).
+async fn reconcile_now_and_then(
+    pool: db::PgPool,
+    gateways: Arc<crate::counter::gateways::Gateways>,
+    settings: crate::counter::Settings,
+) {
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        match crate::counter::gateways::reconcile(
+            &pool,
+            &gateways,
+            &settings,
+            chrono::Duration::minutes(2),
+        )
+        .await
+        {
+            Ok(done) if done == Default::default() => {}
+            Ok(done) => tracing::info!(?done, "reconciled payments of unknown outcome"),
+            Err(error) => tracing::warn!(%error, "reconciling payments failed"),
         }
     }
 }
@@ -115,6 +153,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         certificate_pem,
         key_pem,
         pii,
+        gateways,
     } = options;
     let address = config.server.listen;
     // Bind first: a port in use is the commonest start-up failure, and it
@@ -165,6 +204,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     health
         .set_serving::<BillingServiceServer<BillingApi>>()
         .await;
+    health
+        .set_serving::<CounterServiceServer<CounterApi>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -195,6 +237,10 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .add_service(BillingServiceServer::new(BillingApi {
             state: Arc::clone(&state),
         }))
+        .add_service(CounterServiceServer::new(CounterApi {
+            state: Arc::clone(&state),
+            gateways: Arc::clone(&gateways),
+        }))
         .add_service(
             ImportServiceServer::new(ImportApi {
                 state: Arc::clone(&state),
@@ -213,11 +259,17 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
             .await
             .map_err(|error| ServeError::Transport(error.to_string()))
     });
+    let reconciler = tokio::spawn(reconcile_now_and_then(
+        state.pool.clone(),
+        gateways,
+        config.counter.clone(),
+    ));
     tracing::info!(%local_addr, "gRPC over TLS listening");
     Ok(RunningServer {
         local_addr,
         shutdown: Some(shutdown_sender),
         task,
+        reconciler,
         grace: Duration::from_secs(config.server.shutdown_grace_seconds.max(1)),
         health,
     })

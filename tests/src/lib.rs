@@ -57,6 +57,31 @@ pub fn cluster() -> anyhow::Result<&'static TestCluster> {
 
 impl TestCluster {
     fn start() -> anyhow::Result<TestCluster> {
+        Self::start_with(true)
+    }
+
+    /// A cluster of the caller's own with durability on (fsync, synchronous
+    /// commit), for tests that crash PostgreSQL and count what survived.
+    pub fn durable() -> anyhow::Result<TestCluster> {
+        Self::start_with(false)
+    }
+
+    /// Crashes PostgreSQL (`pg_ctl stop -m immediate`: no checkpoint, the
+    /// next start replays the WAL).
+    pub fn crash(&self) -> anyhow::Result<()> {
+        Ok(self.cluster.stop_immediately()?)
+    }
+
+    pub fn restart(&self, unsafe_fast: bool) -> anyhow::Result<()> {
+        Ok(self.cluster.start(&StartSettings {
+            listen_addresses: String::new(),
+            shared_buffers: "128MB".to_owned(),
+            max_connections: 500,
+            unsafe_fast,
+        })?)
+    }
+
+    fn start_with(unsafe_fast: bool) -> anyhow::Result<TestCluster> {
         let binaries = Binaries::find()?;
         // As root, PostgreSQL runs as the same unprivileged account the
         // product uses; otherwise as ourselves.
@@ -84,7 +109,7 @@ impl TestCluster {
             listen_addresses: String::new(),
             shared_buffers: "128MB".to_owned(),
             max_connections: 500,
-            unsafe_fast: true,
+            unsafe_fast,
         })?;
         let mut admin = db::connect(&cluster.url(pg::OWNER_ROLE, "postgres"))?;
         admin.batch_execute(&format!("CREATE DATABASE {TEMPLATE}"))?;
@@ -186,8 +211,14 @@ pub struct TestServer {
     pub ca_path: PathBuf,
     /// The keys personal data is encrypted with.
     pub pii: std::sync::Arc<gascis_server::pii::PiiKeys>,
+    /// The simulated payment channels the server talks to; tests drive
+    /// them (statements, notifications) and sign with [`CHANNEL_SECRET`].
+    pub gateways: std::sync::Arc<gascis_server::counter::gateways::Gateways>,
     server: Option<RunningServer>,
 }
+
+/// The secret test servers' channels sign notifications with.
+pub const CHANNEL_SECRET: &[u8] = b"gascis-test-channel-secret";
 
 impl TestServer {
     pub async fn start() -> anyhow::Result<TestServer> {
@@ -196,6 +227,25 @@ impl TestServer {
 
     /// Starts with a configuration adjusted by `edit`.
     pub async fn start_with(edit: impl FnOnce(&mut Config)) -> anyhow::Result<TestServer> {
+        let db = tokio::task::spawn_blocking(TestDb::new).await??;
+        Self::start_in(db, &cluster()?.root, edit).await
+    }
+
+    /// Starts on a database of a cluster of the caller's (see
+    /// [`TestCluster::durable`]).
+    pub async fn start_on(
+        cluster: &TestCluster,
+        edit: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<TestServer> {
+        let db = cluster.create_database()?;
+        Self::start_in(db, &cluster.root, edit).await
+    }
+
+    async fn start_in(
+        db: TestDb,
+        root: &Path,
+        edit: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<TestServer> {
         // Server logs show up beside a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(
@@ -204,7 +254,6 @@ impl TestServer {
             )
             .with_test_writer()
             .try_init();
-        let db = tokio::task::spawn_blocking(TestDb::new).await??;
         let (ca, certificate) = test_tls()?;
         let mut config = Config::default();
         config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -227,7 +276,10 @@ impl TestServer {
         })
         .await??;
         let pii = std::sync::Arc::new(gascis_server::pii::PiiKeys::generate());
-        let ca_path = cluster()?.root.join("ca.crt");
+        let gateways = std::sync::Arc::new(gascis_server::counter::gateways::Gateways::simulated(
+            CHANNEL_SECRET,
+        ));
+        let ca_path = root.join("ca.crt");
         if !ca_path.exists() {
             fs::write(&ca_path, &ca.certificate_pem)?;
         }
@@ -238,6 +290,7 @@ impl TestServer {
             certificate_pem: certificate.certificate_pem.clone(),
             key_pem: certificate.key_pem.clone(),
             pii: std::sync::Arc::clone(&pii),
+            gateways: std::sync::Arc::clone(&gateways),
         })
         .await?;
         Ok(TestServer {
@@ -247,6 +300,7 @@ impl TestServer {
             ca_pem: ca.certificate_pem.clone(),
             ca_path,
             pii,
+            gateways,
             server: Some(server),
         })
     }

@@ -37,11 +37,74 @@ const ARCHIVE_READERS: &[Role] = &[
 const BACK_OFFICE: &[Role] = &[Role::BackOffice];
 /// Meter readers in the field and back office enter readings.
 const READERS: &[Role] = &[Role::BackOffice, Role::Field];
+/// The counter: cashiers and their supervisors take money.
+const COUNTER: &[Role] = &[Role::Cashier, Role::Supervisor];
+/// Who may look at payments and receipts.
+const COUNTER_READERS: &[Role] = &[Role::Cashier, Role::Supervisor, Role::Finance];
+/// Who oversees the money: day reports of all, locks, reconciliation.
+const OVERSEERS: &[Role] = &[Role::Supervisor, Role::Finance];
 /// IT runs the server but has no business reading customers' documents.
 const PII_VIEWERS: &[Role] = &[Role::BackOffice];
 
 /// Full gRPC paths of gascis.v1 and the roles that may call them.
 pub const METHODS: &[(&str, Access)] = &[
+    (
+        "/gascis.v1.CounterService/GetCounterAccount",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/PostPayment",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/GetPayment",
+        Access::Roles(COUNTER_READERS),
+    ),
+    (
+        "/gascis.v1.CounterService/ListPayments",
+        Access::Roles(COUNTER_READERS),
+    ),
+    (
+        "/gascis.v1.CounterService/VoidPayment",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/RefundPrepayment",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/GetReceiptPdf",
+        Access::Roles(COUNTER_READERS),
+    ),
+    ("/gascis.v1.CounterService/GetTill", Access::Roles(COUNTER)),
+    (
+        "/gascis.v1.CounterService/ListShifts",
+        Access::Roles(OVERSEERS),
+    ),
+    (
+        "/gascis.v1.CounterService/CloseShift",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/ExportShiftReport",
+        Access::Roles(COUNTER_READERS),
+    ),
+    (
+        "/gascis.v1.CounterService/LockPeriod",
+        Access::Roles(OVERSEERS),
+    ),
+    (
+        "/gascis.v1.CounterService/ReconcileUnknownPayments",
+        Access::Roles(OVERSEERS),
+    ),
+    (
+        "/gascis.v1.CounterService/PostChannelNotification",
+        Access::Roles(OVERSEERS),
+    ),
+    (
+        "/gascis.v1.CounterService/MatchChannelStatement",
+        Access::Roles(OVERSEERS),
+    ),
     ("/gascis.v1.AuthService/Login", Access::Public),
     ("/gascis.v1.AuthService/Logout", Access::AnyRole),
     ("/gascis.v1.AuthService/WhoAmI", Access::AnyRole),

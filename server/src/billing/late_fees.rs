@@ -67,6 +67,7 @@ pub fn for_account(
     .bind::<BigInt, _>(account_id)
     .load(connection)?;
     let (published, attributes) = pricing::for_account(connection, account_id, as_of)?;
+    let collected = collected_fees(connection, account_id)?;
     let mut left = arrears.as_decimal();
     let mut fees = Vec::new();
     for bill in bills {
@@ -102,6 +103,24 @@ pub fn for_account(
                 (days, fee, note)
             }
         };
+        // The fee is figured afresh each day on what is still unpaid; what
+        // the counter already collected of it is not owed twice.
+        let already = collected
+            .iter()
+            .find(|(id, _)| *id == bill.id)
+            .map(|(_, amount)| *amount)
+            .unwrap_or(Money::ZERO);
+        let (fee, note) = if already == Money::ZERO {
+            (fee, note)
+        } else {
+            let left = fee.checked_sub(already).unwrap_or(Money::ZERO);
+            let left = if left.is_negative() {
+                Money::ZERO
+            } else {
+                left
+            };
+            (left, format!("{note}; {already} collected before"))
+        };
         fees.push(LateFee {
             bill_id: bill.id,
             period: bill.period,
@@ -114,4 +133,31 @@ pub fn for_account(
     }
     fees.reverse();
     Ok(fees)
+}
+
+/// Late fees collected per bill by payments that were not voided.
+fn collected_fees(connection: &mut PgConnection, account_id: i64) -> Result<Vec<(i64, Money)>> {
+    #[derive(QueryableByName)]
+    struct Collected {
+        #[diesel(sql_type = BigInt)]
+        bill_id: i64,
+        #[diesel(sql_type = Numeric)]
+        amount: Decimal,
+    }
+    let rows: Vec<Collected> = sql_query(
+        "SELECT a.bill_id, sum(a.amount) AS amount FROM payment_allocations a \
+         JOIN payments p ON p.id = a.payment_id \
+         WHERE p.account_id = $1 AND p.status = 'posted' AND a.kind = 'late_fee' \
+           AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) \
+         GROUP BY a.bill_id",
+    )
+    .bind::<BigInt, _>(account_id)
+    .load(connection)?;
+    rows.into_iter()
+        .map(|row| {
+            Money::try_from_decimal(row.amount)
+                .map(|amount| (row.bill_id, amount))
+                .map_err(|e| Error::Internal(format!("collected late fee: {e}")))
+        })
+        .collect()
 }

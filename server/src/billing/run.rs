@@ -19,10 +19,7 @@ use diesel::{
     sql_query,
     sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Numeric, SmallInt, Text},
 };
-use gascis_common::{
-    Money,
-    tariff::{self, AccountAttributes, Consumption, Quote, Volume},
-};
+use gascis_common::tariff::{self, AccountAttributes, Consumption, Quote, Volume};
 use rust_decimal::Decimal;
 
 use super::{
@@ -450,8 +447,6 @@ struct BillRow {
     cycle_start: Option<NaiveDate>,
     #[diesel(sql_type = Nullable<BigInt>)]
     ledger_transaction_id: Option<i64>,
-    #[diesel(sql_type = Numeric)]
-    amount: Decimal,
 }
 
 /// Everything one chunk writes, gathered first and written set-wise.
@@ -1131,34 +1126,20 @@ fn reverse(
     bill: &BillRow,
     today: NaiveDate,
 ) -> Result<i64> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-    }
-    let reversal: Id = sql_query(
-        "INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, reverses_id, memo) \
-         SELECT 'bill:' || $2 || ':' || $3 || ':' || ($4 + 1) || ':reversal', 'bill_reversal', account_id, $5, $6, id, \
-            '冲销账单 ' || $3 \
-         FROM ledger_transactions WHERE id = $1 RETURNING id",
+    crate::ledger::reverse(
+        connection,
+        original,
+        &format!(
+            "bill:{}:{}:{}:reversal",
+            bill.account_id,
+            bill.period,
+            bill.revision + 1
+        ),
+        "bill_reversal",
+        today,
+        user,
+        &format!("冲销账单 {}", bill.period),
     )
-    .bind::<BigInt, _>(original)
-    .bind::<BigInt, _>(bill.account_id)
-    .bind::<Text, _>(&bill.period)
-    .bind::<Integer, _>(bill.revision)
-    .bind::<Date, _>(today)
-    .bind::<Text, _>(user)
-    .get_result(connection)?;
-    sql_query(
-        "INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
-         SELECT $2, book, account_id, -amount FROM ledger_lines WHERE transaction_id = $1",
-    )
-    .bind::<BigInt, _>(original)
-    .bind::<BigInt, _>(reversal.id)
-    .execute(connection)?;
-    let _ = Money::ZERO;
-    let _ = bill.amount;
-    Ok(reversal.id)
 }
 
 /// Bills, volume and amount of a run by customer type.
