@@ -28,6 +28,7 @@ use crate::secret::Secret;
 
 pub mod archive;
 pub mod billing;
+pub mod counter;
 pub mod import;
 pub mod tariffs;
 

@@ -208,7 +208,8 @@ impl App {
             None => Task::none(),
         };
 
-        let (home, load) = home::Home::new(session);
+        let (mut home, load) = home::Home::new(session);
+        home.set_receipt_printer(&self.settings.receipt_printer);
         self.screen = Screen::Home(Box::new(home));
 
         Task::batch([load.map(Message::Home), self.save_settings(), remember])

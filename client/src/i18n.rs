@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod billing;
+pub mod counter;
 pub mod import;
 pub mod tariffs;
 
@@ -71,7 +72,6 @@ pub enum Key {
     NotAvailable,
     ServerInfoFailed,
     SessionEnded,
-    FindCustomer,
 }
 
 /// A fixed text known in every language.
@@ -154,8 +154,6 @@ fn key_text(key: Key, language: Language) -> &'static str {
         (Key::ServerInfoFailed, En) => "Could not load the server information",
         (Key::SessionEnded, Zh) => "登录已失效，请重新登录",
         (Key::SessionEnded, En) => "Your session has ended. Please sign in again.",
-        (Key::FindCustomer, Zh) => "查找客户（客户档案）",
-        (Key::FindCustomer, En) => "Find a customer (customer archive)",
     }
 }
 

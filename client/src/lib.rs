@@ -5,12 +5,12 @@
 //! - [`app`]: top-level state (which screen, language, settings, keyring) and
 //!   message routing.
 //! - [`screen`]: one module per screen (`login`, `home`, and the areas
-//!   inside home: `customers`, 客户档案, `import`, 数据导入, `billing`,
-//!   抄表计费, and `tariffs`, 气价方案), each with its state, `Message`,
-//!   `Action`, `new`, `update` and `view`.
+//!   inside home: `counter`, 收费台, `customers`, 客户档案, `import`,
+//!   数据导入, `billing`, 抄表计费, and `tariffs`, 气价方案), each with its
+//!   state, `Message`, `Action`, `new`, `update` and `view`.
 //! - [`api`]: every network call (gRPC over TLS), the files of an import and
-//!   the native file dialogs, and the classification of failures into
-//!   [`api::ApiError`].
+//!   the native file dialogs, the card reader, and the classification of
+//!   failures into [`api::ApiError`]; [`print`]: PDFs to the OS printer.
 //! - [`credentials`]: saved passwords in the OS keyring; [`settings`]: the
 //!   non-secret settings file.
 //! - [`i18n`]: every visible text, zh-CN and English; [`theme`]: colours,
@@ -20,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod credentials;
 pub mod i18n;
+pub mod print;
 pub mod screen;
 pub mod secret;
 pub mod settings;

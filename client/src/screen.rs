@@ -2,6 +2,7 @@
 //! `Action`, `new`, `update` and `view`; the app routes between them.
 
 pub mod billing;
+pub mod counter;
 pub mod customers;
 pub mod home;
 pub mod import;

@@ -24,6 +24,10 @@ pub struct Settings {
     /// Whether that user asked to be remembered.
     pub remember_password: bool,
     pub language: Language,
+    /// The receipt printer of this counter PC as the operating system names
+    /// it (`lp -d NAME`, a Windows printer name); empty means the system's
+    /// default printer. Set by IT in the file.
+    pub receipt_printer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -117,6 +121,7 @@ mod tests {
             last_username: "wangfang".into(),
             remember_password: true,
             language: Language::English,
+            receipt_printer: "EPSON-TM-T82".into(),
         }
     }
 

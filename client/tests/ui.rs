@@ -308,6 +308,15 @@ fn home_shows_server_facts_opens_areas_and_signs_out() {
         &mut app,
         [Message::Login(login::Message::LoggedIn(Ok(session)))],
     );
+    // Cashiers and supervisors start at the counter.
+    assert_eq!(home_screen(&app).selected(), home::Area::Counter);
+    let messages: Vec<Message> = {
+        let mut ui = simulate(&app);
+        let _ = ui.click("首页").unwrap();
+        ui.into_messages().collect()
+    };
+    feed(&mut app, messages);
+    assert_eq!(home_screen(&app).selected(), home::Area::Overview);
     assert!(shows(&app, "正在加载…"));
 
     feed(
@@ -326,7 +335,7 @@ fn home_shows_server_facts_opens_areas_and_signs_out() {
     assert!(shows(&app, "2026-11-25-000001"));
     assert!(!shows(&app, "正在加载…"));
 
-    // Open the counter: a placeholder until the module exists.
+    // Back to the counter.
     let messages: Vec<Message> = {
         let mut ui = simulate(&app);
         let _ = ui.click("收费").unwrap();
@@ -334,7 +343,7 @@ fn home_shows_server_facts_opens_areas_and_signs_out() {
     };
     feed(&mut app, messages);
     assert_eq!(home_screen(&app).selected(), home::Area::Counter);
-    assert!(shows(&app, "该模块将在后续版本中提供。"));
+    assert!(shows(&app, "户号 / 姓名 / 电话 / 地址，按 Enter 查询"));
 
     // Sign out: the logout call's outcome brings the login screen back.
     let messages: Vec<Message> = {
@@ -439,14 +448,15 @@ fn render_screenshots() {
     );
     feed(
         &mut app,
-        [Message::Home(home::Message::ServerInfoLoaded(Ok(
-            ServerInfo {
+        [
+            Message::Home(home::Message::ServerInfoLoaded(Ok(ServerInfo {
                 server_version: "0.1.0".into(),
                 schema_version: "2026-11-25-000001".into(),
                 company_name: "示例市燃气有限公司".into(),
                 server_time: chrono::DateTime::from_timestamp(1_800_000_000, 0),
-            },
-        )))],
+            }))),
+            Message::Home(home::Message::Select(home::Area::Overview)),
+        ],
     );
     save(&app, "home-overview");
 

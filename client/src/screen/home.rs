@@ -8,6 +8,7 @@ use iced::{Alignment, Element, Length, Task};
 use crate::api::{self, ApiError, ServerInfo, Session};
 use crate::i18n::{self, Key, Language, tr};
 use crate::screen::billing::{self, Billing};
+use crate::screen::counter::{self, Counter};
 use crate::screen::customers::{self, Customers};
 use crate::screen::import::{self, Import};
 use crate::screen::tariffs::{self, Tariffs};
@@ -109,6 +110,9 @@ pub struct Home {
     /// 抄表计费, when the roles allow it; the sheet being entered and a
     /// billing run stay while other areas are visited.
     billing: Option<Box<Billing>>,
+    /// 收费台, when the roles allow it: the open account, a payment in
+    /// flight and the till stay while other areas are visited.
+    counter: Option<Box<Counter>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +137,8 @@ pub enum Message {
     Tariffs(Box<tariffs::Message>),
     /// Boxed: readings and billing carry sheets and bills.
     Billing(Box<billing::Message>),
+    /// Boxed: the counter's messages carry accounts and payments.
+    Counter(Box<counter::Message>),
 }
 
 impl Message {
@@ -155,6 +161,11 @@ impl Message {
     pub fn billing(message: billing::Message) -> Self {
         Message::Billing(Box::new(message))
     }
+
+    /// A message of the counter.
+    pub fn counter(message: counter::Message) -> Self {
+        Message::Counter(Box::new(message))
+    }
 }
 
 #[derive(Debug)]
@@ -171,10 +182,11 @@ pub enum Action {
 
 impl Home {
     /// The shell for a new session, and the task that fetches the server
-    /// facts for the header and overview.
+    /// facts for the header and overview. Cashiers and supervisors start at
+    /// the counter, everyone else on the overview.
     pub fn new(session: Session) -> (Self, Task<Message>) {
         let areas = areas_for(&session.user.roles);
-        let task = Task::perform(api::server_info(session.clone()), Message::ServerInfoLoaded);
+        let info = Task::perform(api::server_info(session.clone()), Message::ServerInfoLoaded);
         let customers = areas
             .contains(&Area::Customers)
             .then(|| Box::new(Customers::new(session.clone())));
@@ -187,18 +199,33 @@ impl Home {
         let billing = areas
             .contains(&Area::ReadingsAndBilling)
             .then(|| Box::new(Billing::new(session.clone())));
+        let mut counter = areas
+            .contains(&Area::Counter)
+            .then(|| Box::new(Counter::new(session.clone())));
+        let (selected, opened) = match &mut counter {
+            Some(counter) => (Area::Counter, counter.opened().map(Message::counter)),
+            None => (Area::Overview, Task::none()),
+        };
         let home = Home {
             session,
             areas,
-            selected: Area::Overview,
+            selected,
             server_info: ServerInfoState::Loading,
             is_logging_out: false,
             customers,
             import,
             tariffs,
             billing,
+            counter,
         };
-        (home, task)
+        (home, Task::batch([info, opened]))
+    }
+
+    /// The receipt printer of this PC (from the settings).
+    pub fn set_receipt_printer(&mut self, printer: &str) {
+        if let Some(counter) = &mut self.counter {
+            counter.set_printer(printer);
+        }
     }
 
     pub fn session(&self) -> &Session {
@@ -233,6 +260,11 @@ impl Home {
         self.billing.as_deref()
     }
 
+    /// The counter, when the user's roles include it.
+    pub fn counter(&self) -> Option<&Counter> {
+        self.counter.as_deref()
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Select(area) => {
@@ -250,6 +282,11 @@ impl Home {
                     && let Some(tariffs) = &mut self.tariffs
                 {
                     return Action::Run(tariffs.opened().map(Message::tariffs));
+                }
+                if self.selected == Area::Counter
+                    && let Some(counter) = &mut self.counter
+                {
+                    return Action::Run(counter.opened().map(Message::counter));
                 }
                 match (self.selected, &self.customers, &self.import) {
                     // Keyboard first: the cursor goes where typing starts.
@@ -294,6 +331,18 @@ impl Home {
                     billing::Action::None => Action::None,
                     billing::Action::Run(task) => Action::Run(task.map(Message::billing)),
                     billing::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
+            }
+            Message::Counter(message) => {
+                let Some(counter) = &mut self.counter else {
+                    return Action::None;
+                };
+                match counter.update(*message) {
+                    counter::Action::None => Action::None,
+                    counter::Action::Run(task) => Action::Run(task.map(Message::counter)),
+                    counter::Action::SessionExpired => Action::LoggedOut {
                         reason: Some(ApiError::SessionExpired),
                     },
                 }
@@ -409,7 +458,10 @@ impl Home {
                 None => scrollable(placeholder(language, Area::Tariffs)).into(),
             },
             (Area::Overview, _, _) => scrollable(self.overview(language)).into(),
-            (Area::Counter, Some(_), _) => scrollable(counter_placeholder(language)).into(),
+            (Area::Counter, _, _) => match &self.counter {
+                Some(counter) => counter.view(language).map(Message::counter),
+                None => scrollable(placeholder(language, Area::Counter)).into(),
+            },
             (area, _, _) => scrollable(placeholder(language, area)).into(),
         };
 
@@ -492,23 +544,6 @@ fn placeholder(language: Language, area: Area) -> Element<'static, Message> {
         column![
             text(i18n::area_name(language, area)).size(18),
             text(tr(language, Key::ModuleComesLater)).style(theme::text::muted),
-        ]
-        .spacing(10)
-        .into(),
-    )
-}
-
-/// The counter until its module exists: a way to the customer archive,
-/// which the counter uses to find customers.
-fn counter_placeholder(language: Language) -> Element<'static, Message> {
-    card(
-        column![
-            text(i18n::area_name(language, Area::Counter)).size(18),
-            text(tr(language, Key::ModuleComesLater)).style(theme::text::muted),
-            button(text(tr(language, Key::FindCustomer)))
-                .padding([7, 16])
-                .style(theme::button::primary)
-                .on_press(Message::Select(Area::Customers)),
         ]
         .spacing(10)
         .into(),

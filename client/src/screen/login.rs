@@ -374,6 +374,7 @@ mod tests {
             last_username: "wangfang".into(),
             remember_password: false,
             language: Language::SimplifiedChinese,
+            ..Settings::default()
         });
         let _ = login.update(Message::PasswordChanged(Secret::from("pw")));
         login

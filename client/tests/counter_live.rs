@@ -1,0 +1,355 @@
+//! The counter against a real gascis server (in-process, TLS, its own
+//! throw-away PostgreSQL): a cash payment from the search to the printed
+//! receipt. The keys go through the simulator, the requests are the ones
+//! the screen built, the calls are the real `api::counter` functions, and
+//! their outcomes are fed back to `update` as iced's runtime would.
+//!
+//! Printing goes through `GASCIS_PRINT_COMMAND`, pointed at a script that
+//! copies the PDF; `pdftotext` (poppler-utils) reads it back.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use gascis::api::billing::{self as billing_api, RunEvent};
+use gascis::api::counter as counter_api;
+use gascis::api::{self, Session};
+use gascis::app::{App, Message, Screen};
+use gascis::credentials::KeyringStatus;
+use gascis::screen::counter::{self, Counter, Done, Lookup, PrintState};
+use gascis::screen::{home, login};
+use gascis::secret::Secret;
+use gascis::settings::Settings;
+use gascis_common::proto::v1::billing_service_client::BillingServiceClient;
+use gascis_common::proto::v1::{self as pb, archive_service_client::ArchiveServiceClient};
+use gascis_common::{Money, Role};
+use gascis_testkit::archive_fixtures::open_request;
+use gascis_testkit::{TestServer, authed};
+use iced::Size;
+use iced::futures::StreamExt as _;
+use iced::keyboard::{self, key};
+use iced_test::selector;
+
+#[path = "support/sim.rs"]
+mod sim;
+
+use sim::feed;
+
+const SCREEN: Size = Size::new(1280.0, 1400.0);
+
+fn shows(app: &App, text: &str) -> bool {
+    sim::shows(app, SCREEN, text)
+}
+
+fn to_counter(message: counter::Message) -> Message {
+    Message::Home(home::Message::counter(message))
+}
+
+fn counter_of(app: &App) -> &Counter {
+    match app.screen() {
+        Screen::Home(home) => home.counter().expect("the counter is open"),
+        Screen::Login(_) => panic!("expected the home screen"),
+    }
+}
+
+/// Presses `key` with the cursor in the input `id` and feeds the messages.
+fn press_in(app: &mut App, id: &str, key: key::Named) {
+    let messages: Vec<Message> = {
+        let mut ui = sim::simulate(app, SCREEN);
+        let _ = ui.click(selector::id(id.to_owned())).unwrap();
+        let _ = ui.simulate(iced_test::simulator::tap_key(
+            keyboard::Key::Named(key),
+            None,
+        ));
+        ui.into_messages().collect()
+    };
+    assert!(!messages.is_empty(), "{key:?} in {id} did nothing");
+    feed(app, messages);
+}
+
+async fn sign_in(server: &TestServer, username: &str, password: &str) -> anyhow::Result<Session> {
+    Ok(api::sign_in(
+        server.endpoint(),
+        PathBuf::from(&server.ca_path),
+        username.to_owned(),
+        Secret::from(password),
+    )
+    .await?)
+}
+
+/// Opens 王芳's account, reads her meter on 2024-03-31 and bills March:
+/// one open bill for the counter. Answers the account number.
+async fn account_with_a_bill(server: &TestServer) -> anyhow::Result<String> {
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let channel = server.channel().await?;
+    BillingServiceClient::new(channel.clone())
+        .set_default_tariff(authed(
+            pb::SetDefaultTariffRequest {
+                code: "shanghai-2014".into(),
+            },
+            &token,
+        ))
+        .await?;
+    let opened = ArchiveServiceClient::new(channel)
+        .open_account(authed(open_request("王芳", 1), &token))
+        .await?
+        .into_inner();
+    let account = opened.account.expect("the account opened");
+
+    let office = sign_in(server, "zhangmin", "back-office-1").await?;
+    let read_on = NaiveDate::from_ymd_opt(2024, 3, 31).expect("a date");
+    let recorded = billing_api::record_readings(
+        office.clone(),
+        vec![pb::ReadingInput {
+            account_id: account.id,
+            value: "120".into(),
+            read_at: billing_api::read_at(read_on),
+            source: "manual".into(),
+            idempotency_key: "counter-live-reading-1".into(),
+        }],
+    )
+    .await?;
+    assert!(
+        recorded.iter().all(|result| result.status == "valid"),
+        "{recorded:?}"
+    );
+    let mut events = Box::pin(billing_api::run_billing(
+        office,
+        pb::RunBillingRequest {
+            period: "2024-03".into(),
+            ..pb::RunBillingRequest::default()
+        },
+    ));
+    let mut summary = None;
+    while let Some(event) = events.next().await {
+        if let RunEvent::Finished(result) = event {
+            summary = Some(result?);
+        }
+    }
+    let summary = summary.expect("the run ended");
+    assert_eq!(summary.status, "done", "{summary:?}");
+    Ok(account.account_no)
+}
+
+/// A script standing in for the printer: copies the PDF it is given into
+/// `into`.
+fn copying_printer(work: &Path, into: &Path) -> anyhow::Result<String> {
+    let script = work.join("print.sh");
+    std::fs::write(&script, "#!/bin/sh\nset -e\ncp \"$1\" \"$2\"/\n")?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(format!("{} {{file}} {}", script.display(), into.display()))
+}
+
+/// One test in this binary: it sets the print command for the process
+/// before any other thread runs.
+#[test]
+fn a_cash_payment_from_the_search_to_the_printed_receipt() -> anyhow::Result<()> {
+    let work = tempfile::tempdir()?;
+    let printed_dir = work.path().join("printed");
+    std::fs::create_dir_all(&printed_dir)?;
+    let command = copying_printer(work.path(), &printed_dir)?;
+    // SAFETY: the only test of this binary, and no runtime or other thread
+    // has been started yet: nothing reads the environment concurrently.
+    #[allow(unsafe_code)]
+    unsafe {
+        std::env::set_var(gascis::print::COMMAND_VARIABLE, &command);
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(cash_payment(&printed_dir))
+}
+
+async fn cash_payment(printed_dir: &Path) -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let account_no = account_with_a_bill(&server).await?;
+    server
+        .create_user("wangfang", "王芳", "cashier-pass-1", &[Role::Cashier])
+        .await?;
+    let cashier = sign_in(&server, "wangfang", "cashier-pass-1").await?;
+
+    // Signed in, the cashier is on the counter.
+    let mut app = App::new(
+        Settings::default(),
+        None,
+        KeyringStatus::Unavailable("none in tests".into()),
+    );
+    feed(
+        &mut app,
+        [Message::Login(login::Message::LoggedIn(
+            Ok(cashier.clone()),
+        ))],
+    );
+    let Screen::Home(home) = app.screen() else {
+        panic!("home");
+    };
+    assert_eq!(home.selected(), home::Area::Counter);
+    let till = counter_api::get_till(cashier.clone()).await;
+    let till = till.map(Box::new);
+    assert!(till.is_ok(), "{till:?}");
+    feed(&mut app, [to_counter(counter::Message::TillLoaded(till))]);
+
+    // The account number, Enter.
+    sim::type_into(&mut app, SCREEN, counter::SEARCH_INPUT, &account_no);
+    press_in(&mut app, counter::SEARCH_INPUT, key::Named::Enter);
+    let lookup = counter_of(&app).pending_lookup.clone().expect("a lookup");
+    assert_eq!(lookup, Lookup::AccountNo(account_no.clone()));
+    let found = counter_api::get_counter_account(cashier.clone(), lookup.request()).await;
+    feed(
+        &mut app,
+        [to_counter(counter::Message::AccountLoaded {
+            lookup,
+            result: found.map(|account| account.map(Box::new)),
+        })],
+    );
+    let account = counter_of(&app)
+        .account
+        .clone()
+        .expect("the account is shown");
+    assert_eq!(account.account_no, account_no);
+    assert_eq!(account.open_bills.len(), 1, "{account:?}");
+    assert_eq!(account.open_bills[0].period, "2024-03");
+    assert!(shows(&app, "2024-03"));
+    assert!(shows(
+        &app,
+        &gascis::i18n::archive::money(&account.total_due)
+    ));
+    let total_due = Money::from_str(&account.total_due)?;
+    assert!(total_due > Money::ZERO);
+
+    // Cash (F5), the amount typed, the money handed over, Enter.
+    press_in(&mut app, counter::AMOUNT_INPUT, key::Named::F5);
+    feed(
+        &mut app,
+        [to_counter(counter::Message::AmountChanged(String::new()))],
+    );
+    sim::type_into(
+        &mut app,
+        SCREEN,
+        counter::AMOUNT_INPUT,
+        &total_due.to_string(),
+    );
+    let tendered = total_due
+        .checked_add(Money::from_fen(5_000))
+        .expect("in range");
+    sim::type_into(
+        &mut app,
+        SCREEN,
+        counter::TENDERED_INPUT,
+        &tendered.to_string(),
+    );
+    assert!(shows(&app, "¥50.00"), "the change, live");
+    press_in(&mut app, counter::TENDERED_INPUT, key::Named::Enter);
+    let request = counter_of(&app)
+        .payment
+        .as_ref()
+        .and_then(|form| form.in_flight().cloned())
+        .expect("the payment was sent");
+    assert_eq!(request.channel, "cash");
+    assert_eq!(request.amount, total_due.to_string());
+    assert_eq!(request.tendered, tendered.to_string());
+
+    let posted = counter_api::post_payment(cashier.clone(), request.clone()).await;
+    assert!(
+        posted.as_ref().is_ok_and(|p| p.status == "posted"),
+        "{posted:?}"
+    );
+    // The same request again (a lost answer) is the same payment.
+    let again = counter_api::post_payment(cashier.clone(), request.clone()).await?;
+    feed(
+        &mut app,
+        [to_counter(counter::Message::Posted {
+            key: request.idempotency_key.clone(),
+            result: posted.map(Box::new),
+        })],
+    );
+    let Some(Done::Paid(payment)) = counter_of(&app).done.clone() else {
+        panic!("paid");
+    };
+    assert_eq!(again.payment_no, payment.payment_no);
+    assert_eq!(payment.change, "50.00");
+    assert!(!payment.receipt_no.is_empty());
+    assert!(shows(
+        &app,
+        &format!("收款成功 · 收据号 {}", payment.receipt_no)
+    ));
+    assert!(shows(&app, "找零 ¥50.00"));
+
+    // The receipt prints by itself: the request the screen made, printed.
+    let job = counter_of(&app).print.clone().expect("printing");
+    assert_eq!(job.receipt_no, payment.receipt_no);
+    let printed = counter_api::print_receipt(
+        cashier.clone(),
+        job.request.clone(),
+        counter_of(&app).printer().map(str::to_owned),
+    )
+    .await;
+    assert!(printed.is_ok(), "{printed:?}");
+    feed(
+        &mut app,
+        [to_counter(counter::Message::Printed {
+            receipt_no: job.receipt_no.clone(),
+            result: printed,
+        })],
+    );
+    assert!(matches!(
+        counter_of(&app).print.as_ref().map(|job| &job.state),
+        Some(PrintState::Printed(_))
+    ));
+    assert!(shows(
+        &app,
+        &format!("收据 {} 已送打印机", payment.receipt_no)
+    ));
+    let copies: Vec<PathBuf> = std::fs::read_dir(printed_dir)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&copies[0])
+        .arg("-")
+        .output()?;
+    assert!(text.status.success(), "pdftotext: {text:?}");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(&payment.receipt_no), "{text}");
+    assert!(text.contains("大写"), "{text}");
+
+    // The till counts it; the shift's list has it.
+    let till = counter_api::get_till(cashier.clone()).await?;
+    assert_eq!(till.status, "open");
+    assert_eq!(till.expected_cash, total_due.to_string());
+    let listed = counter_api::list_shift_payments(cashier.clone(), till.shift_id).await?;
+    assert_eq!(
+        listed
+            .iter()
+            .map(|p| p.receipt_no.as_str())
+            .collect::<Vec<_>>(),
+        [payment.receipt_no.as_str()]
+    );
+    feed(
+        &mut app,
+        [to_counter(counter::Message::TillLoaded(Ok(Box::new(till))))],
+    );
+    assert!(shows(
+        &app,
+        &format!(
+            "应有现金 {}",
+            gascis::i18n::archive::money(&total_due.to_string())
+        )
+    ));
+
+    // A reprint is marked as such.
+    let reprint = counter_api::print_receipt(cashier.clone(), job.request, None).await?;
+    assert!(reprint.reprint && reprint.prints == 2, "{reprint:?}");
+
+    server.shutdown().await
+}
