@@ -611,6 +611,14 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr, customers: u64) -> anyhow
                 started.elapsed().as_secs_f64()
             );
         }
+        let counter = crate::counter::demo::seed(&mut app, crate::archive::today())?;
+        if counter.payments > 0 {
+            println!(
+                "demo: counter — {} payments by `cashier` (yesterday's shift closed with {} void, \
+                 today's open)",
+                counter.payments, counter.voids
+            );
+        }
         Ok(())
     })
 }

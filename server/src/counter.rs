@@ -9,6 +9,7 @@
 //! posts into a locked month.
 
 pub mod account;
+pub mod demo;
 pub mod gateways;
 pub mod payments;
 pub mod receipts;

@@ -837,3 +837,48 @@ fn principal_first_is_a_setting() {
         ]
     );
 }
+
+#[test]
+fn the_demo_counter_has_a_closed_day_and_an_open_one() {
+    let mut counter = counter();
+    let cashier = user(&mut counter.connection, "cashier", &[Role::Cashier]);
+    user(&mut counter.connection, "supervisor", &[Role::Supervisor]);
+    let accounts: Vec<i64> = (20..23)
+        .map(|serial| billed_account(&mut counter.connection, serial))
+        .collect();
+    let today = day("2024-03-31");
+    let seeded = counter::demo::seed(&mut counter.connection, today).unwrap();
+    assert_eq!(
+        seeded,
+        counter::demo::Seeded {
+            payments: accounts.len(),
+            voids: 1,
+            closed_shifts: 1,
+        }
+    );
+    // Every owing account was served yesterday; the shift was closed with
+    // the supervisor's sign-off and the drawer as expected.
+    let closed = shifts::of_cashier(&mut counter.connection, cashier, day("2024-03-30"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(closed.status, "closed");
+    assert_eq!(closed.supervisor, "supervisor");
+    assert_eq!(closed.cash_difference, Some(Decimal::ZERO));
+    let till = shifts::till(&mut counter.connection, closed.id).unwrap();
+    assert_eq!((till.payments, till.voids), (3, 1));
+    // The voided account owes again what it owed; the others owe nothing.
+    let owed: Vec<Money> = accounts
+        .iter()
+        .map(|&account| {
+            ledger::balances(&mut counter.connection, account)
+                .unwrap()
+                .arrears
+        })
+        .collect();
+    assert!(owed[0] > Money::ZERO, "{owed:?}");
+    assert!(owed[1..].iter().all(|&a| a == Money::ZERO), "{owed:?}");
+    counter.ledger_is_sound();
+    // Seeding again writes nothing.
+    let again = counter::demo::seed(&mut counter.connection, today).unwrap();
+    assert_eq!(again, counter::demo::Seeded::default());
+}
