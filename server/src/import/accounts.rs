@@ -895,6 +895,11 @@ pub fn run(
         // conflicting rows leave the staging table.
         let step = std::time::Instant::now();
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "import copied to staging");
+        // The business day (China's), as the rest of the import dates
+        // things; PostgreSQL's current_date follows the server's time zone.
+        sql_query("SELECT set_config('gascis.today', $1, true)")
+            .bind::<Text, _>(crate::archive::today().to_string())
+            .execute(connection)?;
         sql_query(statements::MARK_NEW).bind::<BigInt, _>(import_id).execute(connection)?;
         tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import mark new");
         let step = std::time::Instant::now();

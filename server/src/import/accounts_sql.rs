@@ -1,7 +1,7 @@
 //! The set-based SQL of an accounts import. Every statement takes the
 //! import id as $1 (and the policy as $2 where noted); who imports and from
-//! which sheet are transaction-local settings (`gascis.user`,
-//! `gascis.user_id`, `gascis.sheet`).
+//! which sheet, and the business day, are transaction-local settings
+//! (`gascis.user`, `gascis.user_id`, `gascis.sheet`, `gascis.today`).
 
 /// Rows whose account does not exist become new, with ids drawn now so the
 /// inserts below can refer to each other.
@@ -33,7 +33,7 @@ pub const COMPARE_EXISTING: &str = "UPDATE import_staging_accounts s SET \
     JOIN customers c ON c.id = a.customer_id \
     JOIN premises p ON p.id = a.premise_id \
     LEFT JOIN LATERAL (SELECT household_size AS size FROM household_registrations r \
-        WHERE r.account_id = a.id AND r.effective_from <= current_date \
+        WHERE r.account_id = a.id AND r.effective_from <= current_setting('gascis.today')::date \
         ORDER BY r.effective_from DESC, r.id DESC LIMIT 1) h ON true \
     CROSS JOIN LATERAL (SELECT \
         coalesce(-sum(l.amount) FILTER (WHERE l.book = 'prepayment'), 0)::numeric(14,2) AS balance, \
@@ -131,7 +131,7 @@ pub const MERGE: &[&str] = &[
      FROM import_staging_accounts s \
      WHERE s.import_id = $1 AND s.outcome = 'updated' AND p.id = s.premise_id AND p.address <> s.address",
     "INSERT INTO household_registrations (account_id, household_size, effective_from, recorded_by) \
-     SELECT account_id, household_size, current_date, current_setting('gascis.user') \
+     SELECT account_id, household_size, current_setting('gascis.today')::date, current_setting('gascis.user') \
      FROM import_staging_accounts WHERE import_id = $1 AND outcome = 'updated' \
         AND EXISTS (SELECT 1 FROM unnest(differences) d WHERE d LIKE 'household_size:%')",
     "UPDATE accounts a SET version = a.version + 1, updated_at = now() \
@@ -148,7 +148,7 @@ pub const MERGE: &[&str] = &[
         INSERT INTO ledger_transactions (business_key, kind, account_id, occurred_on, created_by, memo) \
         SELECT 'import:' || $1 || ':' || account_no, \
             CASE outcome WHEN 'new' THEN 'import_opening' ELSE 'import_adjustment' END, account_id, \
-            CASE outcome WHEN 'new' THEN opened_on ELSE current_date END, current_setting('gascis.user'), \
+            CASE outcome WHEN 'new' THEN opened_on ELSE current_setting('gascis.today')::date END, current_setting('gascis.user'), \
             '导入 #' || $1 || ' 第' || row_number || '行' \
         FROM moved RETURNING id, account_id) \
      INSERT INTO ledger_lines (transaction_id, book, account_id, amount) \
