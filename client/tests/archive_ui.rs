@@ -227,6 +227,7 @@ fn li_jianguo() -> pb::AccountDetail {
             arrears: "128.60".into(),
             prepayment: "0.00".into(),
             version: 7,
+            notices_opt_out: false,
         }),
         customer: Some(pb::Customer {
             id: 9,

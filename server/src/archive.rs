@@ -44,6 +44,7 @@ pub struct AccountRow {
     pub opened_on: NaiveDate,
     pub closed_on: Option<NaiveDate>,
     pub version: i32,
+    pub notices_opt_out: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

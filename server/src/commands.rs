@@ -575,9 +575,17 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr, customers: u64) -> anyhow
             },
         )?;
         let _ = fs::remove_file(password_file);
+        // A demo shows what customers would receive and what IoT valves
+        // would do, through the simulators; a real company names its
+        // providers here.
+        let mut config = Config::load(&dir.config_path())?;
+        config.notices.sender = crate::notices::SenderKind::Simulated;
+        config.jobs.iot_gateway = crate::jobs::IotGateway::Simulated;
+        fs::write(dir.config_path(), config.documented_toml())
+            .with_context(|| format!("cannot write {}", dir.config_path().display()))?;
     }
     let keys = dir.pii_keys()?;
-    with_database(dir, |_, app_url, _| {
+    with_database(dir, |config, app_url, _| {
         let mut app = db::connect(app_url)?;
         for (username, display_name, roles) in DEMO_USERS {
             if users::find(&mut app, username)?.is_none() {
@@ -617,6 +625,27 @@ pub fn prepare_demo(dir: &DataDir, listen: SocketAddr, customers: u64) -> anyhow
                 "demo: counter — {} payments by `cashier` (yesterday's shift closed with {} void, \
                  today's open)",
                 counter.payments, counter.voids
+            );
+        }
+        // One round of the scheduled jobs now, so the demo has bill notices
+        // to look at (quietly: the simulated sender logs nothing here).
+        let mut devices = crate::jobs::Devices {
+            valves: None,
+            notices: Some(Box::new(crate::notices::SimulatedNoticeSender::default())),
+        };
+        if let Some(round) = crate::jobs::run_round(
+            &mut app,
+            config,
+            &keys,
+            &mut devices,
+            crate::archive::today(),
+        )? && let (Some(queued), Some(sent)) = (round.notices_queued, round.notices_sent)
+            && sent.sent > 0
+        {
+            println!(
+                "demo: {} bill notices and {} arrears reminders sent through the simulated SMS \
+                 provider",
+                queued.new_bills, queued.arrears
             );
         }
         Ok(())

@@ -20,6 +20,8 @@ pub struct Config {
     pub tls: TlsConfig,
     pub billing: crate::billing::run::Settings,
     pub counter: crate::counter::Settings,
+    pub notices: crate::notices::Settings,
+    pub jobs: crate::jobs::Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -181,6 +183,9 @@ impl Config {
                 "database.migration_url is only used with database.url (an external PostgreSQL)",
             ));
         }
+        self.notices
+            .validate()
+            .map_err(|message| invalid(&message))?;
         if self.tls.hostnames.is_empty() && self.tls.ip_addresses.is_empty() {
             return Err(invalid("tls needs at least one host name or IP address"));
         }
@@ -294,7 +299,54 @@ allocation = "{allocation}"
 gateway_timeout_ms = {gateway_timeout_ms}
 # Signed channel notifications older than this are refused. Default 600.
 notification_max_age_seconds = {notification_max_age}
+
+[notices]
+# Bill notices (账单/欠费提醒) to customers' mobile phones. "off" (the
+# default): none are queued or sent. "simulated": messages are recorded and
+# logged but never leave the server (demo, training). A provider (an SMS
+# platform, WeChat template messages) is an adapter of its own.
+sender = "{notice_sender}"
+# "sms" (the default) or "wechat".
+channel = "{notice_channel}"
+# SMS signature shown as 【…】; empty: the company name.
+signature = "{notice_signature}"
+# Bills whose period ended at most this many days ago are announced. Default 31.
+new_bill_days = {new_bill_days}
+# Remind of arrears once a bill is this many days past due (default 7), and
+# then at most once every arrears_repeat_days (default 30).
+arrears_after_days = {arrears_after_days}
+arrears_repeat_days = {arrears_repeat_days}
+# Tries of one message the provider refused. Default 3.
+max_attempts = {max_attempts}
+
+[jobs]
+# Minutes between rounds of the scheduled jobs (IoT charges and valves, bill
+# notices). 0 turns them off; `gascis-server jobs run` runs one round by hand.
+# With several servers on one database each round runs on one of them.
+# Default 60.
+interval_minutes = {jobs_interval}
+# Valve commands of IoT meters: "off" (the default: charges only, no valve
+# commands) or "simulated" (demo, training). A real gateway is an adapter.
+iot_gateway = "{iot_gateway}"
+# Days an IoT account may stay below zero before its valve closes. Default 3.
+valve_grace_days = {valve_grace_days}
 "#,
+            notice_sender = match self.notices.sender {
+                crate::notices::SenderKind::Off => "off",
+                crate::notices::SenderKind::Simulated => "simulated",
+            },
+            notice_channel = self.notices.channel.as_str(),
+            notice_signature = self.notices.signature.replace('"', "\\\""),
+            new_bill_days = self.notices.new_bill_days,
+            arrears_after_days = self.notices.arrears_after_days,
+            arrears_repeat_days = self.notices.arrears_repeat_days,
+            max_attempts = self.notices.max_attempts,
+            jobs_interval = self.jobs.interval_minutes,
+            iot_gateway = match self.jobs.iot_gateway {
+                crate::jobs::IotGateway::Off => "off",
+                crate::jobs::IotGateway::Simulated => "simulated",
+            },
+            valve_grace_days = self.jobs.valve_grace_days,
             allocation = match self.counter.allocation {
                 crate::counter::AllocationOrder::LateFeeFirst => "late_fee_first",
                 crate::counter::AllocationOrder::PrincipalFirst => "principal_first",

@@ -12,6 +12,7 @@ use gascis_server::{
 mod billing_cli;
 mod counter_cli;
 mod import_cli;
+mod jobs_cli;
 mod tariff_cli;
 
 use import_cli::{ImportCommand, import_command};
@@ -124,6 +125,11 @@ enum Command {
     Receipt {
         #[command(subcommand)]
         command: counter_cli::ReceiptCommand,
+    },
+    /// Scheduled jobs (IoT charges and valves, bill notices).
+    Jobs {
+        #[command(subcommand)]
+        command: jobs_cli::JobsCommand,
     },
 }
 
@@ -432,6 +438,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BillRun(args) => billing_cli::bill_run(args),
         Command::Ledger { command } => counter_cli::ledger(command),
         Command::Receipt { command } => counter_cli::receipt(command),
+        Command::Jobs { command } => jobs_cli::jobs(command),
     }
 }
 

@@ -99,6 +99,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        notices_opt_out -> Bool,
     }
 }
 

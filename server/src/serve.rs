@@ -63,6 +63,8 @@ pub struct RunningServer {
     task: JoinHandle<Result<(), ServeError>>,
     /// Asks the payment channels about unknown outcomes now and then.
     reconciler: JoinHandle<()>,
+    /// IoT charges and valves, bill notices (`jobs`), when scheduled.
+    jobs: Option<JoinHandle<()>>,
     grace: Duration,
     health: tonic_health::server::HealthReporter,
 }
@@ -72,6 +74,9 @@ impl RunningServer {
     /// period) and returns.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         self.reconciler.abort();
+        if let Some(jobs) = &self.jobs {
+            jobs.abort();
+        }
         self.health
             .set_service_status("", tonic_health::ServingStatus::NotServing)
             .await;
@@ -101,6 +106,9 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.reconciler.abort();
+        if let Some(jobs) = &self.jobs {
+            jobs.abort();
+        }
     }
 }
 
@@ -264,12 +272,14 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         gateways,
         config.counter.clone(),
     ));
+    let jobs = crate::jobs::spawn(state.pool.clone(), config.clone(), Arc::clone(&state.pii));
     tracing::info!(%local_addr, "gRPC over TLS listening");
     Ok(RunningServer {
         local_addr,
         shutdown: Some(shutdown_sender),
         task,
         reconciler,
+        jobs,
         grace: Duration::from_secs(config.server.shutdown_grace_seconds.max(1)),
         health,
     })

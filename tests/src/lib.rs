@@ -7,6 +7,7 @@
 
 pub mod api_docs;
 pub mod archive_fixtures;
+pub mod billing_fixtures;
 pub mod ledger_fixtures;
 
 use std::{
@@ -260,6 +261,9 @@ impl TestServer {
         config.server.company_name = "测试燃气公司".to_owned();
         config.server.shutdown_grace_seconds = 2;
         config.database.pool_size = 4;
+        // Scheduled jobs would act on a test's data behind its back; tests
+        // run rounds themselves (`jobs::run_round`).
+        config.jobs.interval_minutes = 0;
         edit(&mut config);
         let admin_db = db.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {

@@ -644,12 +644,14 @@ async fn household_and_account_changes_keep_history() -> anyhow::Result<()> {
                 low_income: Some(true),
                 tariff_code: None,
                 reason: "低保证明".into(),
+                notices_opt_out: Some(true),
             },
             &desk.back_office,
         ))
         .await?
         .into_inner();
     assert!(Desk::account(&updated).low_income);
+    assert!(Desk::account(&updated).notices_opt_out);
     let premise = updated.premise.clone().unwrap_or_default();
     let moved = desk
         .client

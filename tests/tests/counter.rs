@@ -9,22 +9,11 @@
 
 use std::process::Command;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use diesel::{PgConnection, RunQueryDsl, sql_query};
-use gascis_common::{Money, Role, tariff};
+use gascis_common::{Money, Role};
 use gascis_server::{
-    archive::{
-        Actor,
-        input::{ContractData, MeterData},
-        lifecycle::{self, CustomerRef, OpenAccount},
-        seed,
-    },
     auth::users,
-    billing::{
-        readings::{self, NewReading, Rules, Source},
-        run::{self, Period, Scope},
-        tariffs,
-    },
     channels::{
         simulator::write_statement_csv,
         statement::{MatchClass, StatementRow},
@@ -41,15 +30,8 @@ use gascis_server::{
     ledger,
     pii::PiiKeys,
 };
-use gascis_testkit::TestDb;
+use gascis_testkit::{TestDb, billing_fixtures};
 use rust_decimal::Decimal;
-
-fn actor() -> Actor {
-    Actor {
-        user_id: None,
-        username: "zhangmin".to_owned(),
-    }
-}
 
 fn m(text: &str) -> Money {
     text.parse().unwrap()
@@ -61,10 +43,6 @@ fn d(text: &str) -> Decimal {
 
 fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-fn at(date: &str) -> DateTime<Utc> {
-    Utc.from_utc_datetime(&day(date).and_hms_opt(4, 0, 0).unwrap())
 }
 
 struct Counter {
@@ -105,86 +83,10 @@ fn counter() -> Counter {
     }
 }
 
-/// An account billed for 2024-01 (120 m³, 313.20) and 2024-02 (280 m³,
-/// 741.80) under Beijing's prices with a late fee of 0.1 % a day.
+/// An account billed for 2024-01 (313.20) and 2024-02 (741.80) with a late
+/// fee of 0.1 % a day (see the testkit's fixture).
 fn billed_account(connection: &mut PgConnection, serial: u64) -> i64 {
-    let mut with_fees = tariff::preset("beijing-2019").unwrap();
-    with_fees.code = "beijing-late-fee".into();
-    with_fees.versions[0].late_fees = vec![tariff::LateFeeRule {
-        customer_types: Vec::new(),
-        rate_per_day: tariff::Rate::try_from_decimal(d("0.001")).unwrap(),
-        grace_days: 0,
-        charge_grace_days_when_exceeded: false,
-        minimum: None,
-        cap: None,
-        cap_of_principal: None,
-    }];
-    tariffs::publish(connection, "test", &with_fees, "", day("2018-12-31")).unwrap();
-    tariffs::set_default(connection, "beijing-late-fee").unwrap();
-    let keys = PiiKeys::generate();
-    let mut data = seed::synthetic(serial);
-    data.customer.customer_type = "residential";
-    data.customer.name = "王小芳".to_owned();
-    let account = lifecycle::open_account(
-        connection,
-        &keys,
-        &actor(),
-        &OpenAccount {
-            customer: CustomerRef::New(data.customer),
-            premise: data.premise,
-            meter: MeterData {
-                meter_no: format!("JK{serial:08}"),
-                meter_type: "mechanical",
-                maker: "金卡".into(),
-                model: "JK-G2.5".into(),
-                size: "G2.5".into(),
-                digits: 5,
-                initial_reading: d("0"),
-                card_no: None,
-            },
-            contract: ContractData {
-                contract_no: None,
-                signed_on: Some(day("2024-01-01")),
-                gas_purpose: "cooking",
-                price_policy: "residential".into(),
-            },
-            household_size: Some(3),
-            low_income: false,
-            opened_on: Some(day("2024-01-01")),
-            idempotency_key: None,
-        },
-    )
-    .unwrap();
-    for (value, date, period) in [
-        ("120", "2024-01-31", "2024-01"),
-        ("400", "2024-02-29", "2024-02"),
-    ] {
-        readings::record(
-            connection,
-            &actor(),
-            &Rules::default(),
-            &NewReading {
-                account_id: account,
-                value: d(value),
-                read_at: at(date),
-                source: Source::Manual,
-                idempotency_key: None,
-            },
-        )
-        .unwrap();
-        let settings = run::Settings::default();
-        let started = run::start(
-            connection,
-            &actor(),
-            Period::parse(period).unwrap(),
-            &Scope::All,
-            false,
-            &settings,
-        )
-        .unwrap();
-        run::work(connection, &actor(), started.id, "test", &settings, &|_| {}).unwrap();
-    }
-    account
+    billing_fixtures::billed_account(connection, &PiiKeys::generate(), serial).unwrap()
 }
 
 fn cash(key: &str, account_id: i64, amount: &str, tendered: Option<&str>) -> PaymentRequest {

@@ -245,6 +245,38 @@ impl ArchiveService for ArchiveApi {
         Ok(Response::new(pb::ListChangesResponse { changes }))
     }
 
+    async fn list_notices(
+        &self,
+        request: Request<pb::ListNoticesRequest>,
+    ) -> Result<Response<pb::ListNoticesResponse>, Status> {
+        let input = request.into_inner();
+        let limit = match input.limit {
+            0 => 50,
+            n if n < 0 => return Err(Error::invalid("limit", "must not be negative").into()),
+            n => i64::from(n.min(500)),
+        };
+        let rows = with_connection(&self.state, move |connection| {
+            crate::notices::list(connection, input.account_id, limit)
+        })
+        .await?;
+        let notices = rows
+            .into_iter()
+            .map(|row| pb::Notice {
+                id: row.id,
+                kind: row.kind,
+                channel: row.channel,
+                recipient_masked: row.recipient_masked,
+                body: row.body,
+                status: row.status,
+                status_detail: row.status_detail,
+                attempts: row.attempts,
+                created_at: Some(crate::api::timestamp(row.created_at)),
+                sent_at: row.sent_at.map(crate::api::timestamp),
+            })
+            .collect();
+        Ok(Response::new(pb::ListNoticesResponse { notices }))
+    }
+
     async fn open_account(
         &self,
         request: Request<pb::OpenAccountRequest>,
@@ -437,19 +469,22 @@ impl ArchiveService for ArchiveApi {
         let actor = actor(Caller::of(&request)?);
         let input = request.into_inner();
         let reason = input::reason(&input.reason)?;
-        let tariff = input
-            .tariff_code
-            .as_deref()
-            .map(|code| input::optional_text(code, "tariff_code", 40))
-            .transpose()?;
+        let changes = lifecycle::AccountChanges {
+            low_income: input.low_income,
+            tariff_code: input
+                .tariff_code
+                .as_deref()
+                .map(|code| input::optional_text(code, "tariff_code", 40))
+                .transpose()?,
+            notices_opt_out: input.notices_opt_out,
+        };
         self.then_detail(input.account_id, move |connection| {
             lifecycle::update_account(
                 connection,
                 &actor,
                 input.account_id,
                 input.expected_version,
-                input.low_income,
-                tariff.as_deref(),
+                &changes,
                 &reason,
             )
         })

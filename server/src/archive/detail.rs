@@ -126,6 +126,7 @@ fn account_to_wire(connection: &mut PgConnection, account: &AccountRow) -> Resul
         arrears: balances.arrears.to_string(),
         prepayment: balances.prepayment.to_string(),
         version: account.version,
+        notices_opt_out: account.notices_opt_out,
     })
 }
 

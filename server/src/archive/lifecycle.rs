@@ -976,20 +976,38 @@ pub fn update_premise(
     })
 }
 
+/// Changed account fields.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChanges {
+    pub low_income: Option<bool>,
+    pub tariff_code: Option<String>,
+    /// The customer declines bill notices (账单提醒), or takes them again.
+    pub notices_opt_out: Option<bool>,
+}
+
 pub fn update_account(
     connection: &mut PgConnection,
     actor: &Actor,
     account_id: i64,
     expected_version: i32,
-    low_income: Option<bool>,
-    tariff_code: Option<&str>,
+    changes: &AccountChanges,
     reason: &str,
 ) -> Result<()> {
     connection.transaction(|connection| {
         let account = claim_account(connection, account_id, expected_version)?;
         ensure_not_closed(&account)?;
         let mut differences = Vec::new();
-        if let Some(flag) = low_income {
+        if let Some(flag) = changes.notices_opt_out {
+            differences.extend(difference(
+                "notices_opt_out",
+                &account.notices_opt_out.to_string(),
+                &flag.to_string(),
+            ));
+            diesel::update(accounts::table.find(account_id))
+                .set(accounts::notices_opt_out.eq(flag))
+                .execute(connection)?;
+        }
+        if let Some(flag) = changes.low_income {
             differences.extend(difference(
                 "low_income",
                 &account.low_income.to_string(),
@@ -999,7 +1017,7 @@ pub fn update_account(
                 .set(accounts::low_income.eq(flag))
                 .execute(connection)?;
         }
-        if let Some(code) = tariff_code {
+        if let Some(code) = changes.tariff_code.as_deref() {
             differences.extend(difference("tariff_code", &account.tariff_code, code));
             diesel::update(accounts::table.find(account_id))
                 .set(accounts::tariff_code.eq(code))

@@ -217,6 +217,10 @@ pub const METHODS: &[(&str, Access)] = &[
         Access::Roles(ARCHIVE_READERS),
     ),
     (
+        "/gascis.v1.ArchiveService/ListNotices",
+        Access::Roles(ARCHIVE_READERS),
+    ),
+    (
         "/gascis.v1.ArchiveService/OpenAccount",
         Access::Roles(BACK_OFFICE),
     ),

@@ -643,6 +643,18 @@ fn account_tab<'a>(
             ),
             (Key::LowIncome, yes_no(account.low_income)),
             (
+                Key::BillNotices,
+                tr(
+                    language,
+                    if account.notices_opt_out {
+                        Key::NoticesDeclined
+                    } else {
+                        Key::NoticesWanted
+                    },
+                )
+                .to_owned(),
+            ),
+            (
                 Key::HouseholdSize,
                 if account.household_size == 0 {
                     none()

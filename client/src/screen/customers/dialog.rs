@@ -89,6 +89,8 @@ pub enum Fields {
         low_income: bool,
         original_tariff_code: String,
         tariff_code: String,
+        original_notices_opt_out: bool,
+        notices_opt_out: bool,
     },
     EditContract {
         contract_id: i64,
@@ -159,6 +161,7 @@ pub enum Message {
     CarryArrears(bool),
     Confirmed(bool),
     LowIncome(bool),
+    NoticesOptOut(bool),
     RemovePhone2(bool),
     Customer(CustomerMessage),
     /// The choice of the new holder of a transfer.
@@ -252,6 +255,8 @@ impl Dialog {
                 low_income: account.low_income,
                 original_tariff_code: account.tariff_code.clone(),
                 tariff_code: account.tariff_code,
+                original_notices_opt_out: account.notices_opt_out,
+                notices_opt_out: account.notices_opt_out,
             },
             Kind::EditContract => {
                 let contract = newest_contract(detail);
@@ -323,6 +328,7 @@ impl Dialog {
             (Message::PricePolicy(_), _) => "price_policy".to_owned(),
             (Message::GasPurpose(_), _) => "gas_purpose".to_owned(),
             (Message::LowIncome(_), _) => "low_income".to_owned(),
+            (Message::NoticesOptOut(_), _) => "notices_opt_out".to_owned(),
             (Message::CarryArrears(_), _) => "carry_arrears".to_owned(),
             (Message::Confirmed(_), _) => "confirm".to_owned(),
             (Message::RemovePhone2(_), _) => "changes.phone2".to_owned(),
@@ -401,6 +407,12 @@ impl Dialog {
             (Message::LowIncome(value), Fields::EditAccount { low_income, .. }) => {
                 *low_income = value;
             }
+            (
+                Message::NoticesOptOut(value),
+                Fields::EditAccount {
+                    notices_opt_out, ..
+                },
+            ) => *notices_opt_out = value,
             (
                 Message::RemovePhone2(value),
                 Fields::EditCustomer {
@@ -572,11 +584,15 @@ impl Dialog {
                 low_income,
                 original_tariff_code,
                 tariff_code,
+                original_notices_opt_out,
+                notices_opt_out,
             } => {
                 let low_income = (low_income != original_low_income).then_some(*low_income);
                 let tariff_code = (tariff_code.trim() != original_tariff_code.trim())
                     .then(|| tariff_code.trim().to_owned());
-                if low_income.is_none() && tariff_code.is_none() {
+                let notices_opt_out =
+                    (notices_opt_out != original_notices_opt_out).then_some(*notices_opt_out);
+                if low_income.is_none() && tariff_code.is_none() && notices_opt_out.is_none() {
                     errors.insert("changes", FieldError::NothingChanged);
                 }
                 Request::UpdateAccount(pb::UpdateAccountRequest {
@@ -585,6 +601,7 @@ impl Dialog {
                     low_income,
                     tariff_code,
                     reason,
+                    notices_opt_out,
                 })
             }
             Fields::EditContract {
@@ -675,6 +692,8 @@ impl Dialog {
                 low_income,
                 original_tariff_code,
                 tariff_code,
+                original_notices_opt_out,
+                notices_opt_out,
             } => {
                 let fresh = account(detail);
                 if low_income == original_low_income {
@@ -683,8 +702,12 @@ impl Dialog {
                 if tariff_code == original_tariff_code {
                     tariff_code.clone_from(&fresh.tariff_code);
                 }
+                if notices_opt_out == original_notices_opt_out {
+                    *notices_opt_out = fresh.notices_opt_out;
+                }
                 *original_low_income = fresh.low_income;
                 *original_tariff_code = fresh.tariff_code;
+                *original_notices_opt_out = fresh.notices_opt_out;
             }
             Fields::EditContract {
                 contract_id,
@@ -1079,6 +1102,7 @@ impl Dialog {
             Fields::EditAccount {
                 low_income,
                 tariff_code,
+                notices_opt_out,
                 ..
             } => column![
                 field_row(vec![
@@ -1116,6 +1140,24 @@ impl Dialog {
                         ),
                     ),
                 ]),
+                labelled(
+                    &context,
+                    Key::BillNotices,
+                    "notices_opt_out",
+                    false,
+                    container(
+                        checkbox(*notices_opt_out)
+                            .label(tr(language, Key::DeclinesBillNotices))
+                            .size(16)
+                            .text_size(14)
+                            .on_toggle_maybe(
+                                context
+                                    .enabled
+                                    .then_some(move |v| map(Message::NoticesOptOut(v)))
+                            ),
+                    )
+                    .padding([6, 0]),
+                ),
                 reason_field,
             ]
             .spacing(8)
@@ -1431,6 +1473,31 @@ mod tests {
                 reason: "用户搬离".into(),
             }))
         );
+    }
+
+    #[test]
+    fn declining_bill_notices_sends_only_that_change() {
+        let detail = detail();
+        let mut dialog = Dialog::new(Kind::EditAccount, &detail);
+        dialog.update(Message::NoticesOptOut(true));
+        dialog.update(Message::Reason("客户来电要求不再接收短信".into()));
+        assert_eq!(
+            dialog.to_request(&detail),
+            Ok(Request::UpdateAccount(pb::UpdateAccountRequest {
+                account_id: 41,
+                expected_version: 7,
+                low_income: None,
+                tariff_code: None,
+                reason: "客户来电要求不再接收短信".into(),
+                notices_opt_out: Some(true),
+            }))
+        );
+        // Ticking it back is no change at all.
+        dialog.update(Message::NoticesOptOut(false));
+        assert!(matches!(
+            dialog.validation(&detail).get("changes"),
+            Some(FieldError::NothingChanged)
+        ));
     }
 
     #[test]
