@@ -190,6 +190,7 @@ fn dry_run_report() -> pb::ImportReport {
         ],
         error_file: b"PK\x03\x04 an xlsx".to_vec(),
         refused: false,
+        ..pb::ImportReport::default()
     }
 }
 

@@ -439,6 +439,7 @@ mod tests {
             ],
             error_file: vec![1, 2, 3],
             refused: false,
+            ..pb::ImportReport::default()
         }
     }
 
