@@ -381,7 +381,7 @@ pub fn phase_name(language: Language, phase: &str) -> String {
     let known = match phase {
         "reading" => Some(pick(language, "读取文件", "Reading the file")),
         "validating" => Some(pick(language, "校验数据", "Validating")),
-        "writing" => Some(pick(language, "写入暂存区", "Staging")),
+        "writing" => Some(pick(language, "写入数据", "Writing")),
         "merging" => Some(pick(language, "合并到档案", "Merging into the archive")),
         _ => None,
     };

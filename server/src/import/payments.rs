@@ -90,7 +90,27 @@ impl RowReader<'_> {
         });
     }
 
+    /// An account number: letters, digits and '-' only.
+    fn account_no(&mut self, key: &str) -> Option<String> {
+        let text = self.code(key, true, 32)?;
+        if !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            self.fail(key, "may contain only letters, digits and '-'");
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A code as the old system printed it (receipt numbers such as
+    /// "NO.2023#001" or "收字0012"), half-width, upper case, without spaces,
+    /// so that the same receipt typed twice is recognised as one.
     fn code(&mut self, key: &str, required: bool, max_chars: usize) -> Option<String> {
+        if let Cell::Number(value) = self.cell(key)
+            && (value.abs() >= 1e15 || value.fract() != 0.0)
+        {
+            let error = cleaning::id_number_from_excel_number(*value);
+            self.fail(key, error.to_string());
+            return None;
+        }
         let text = text_of(self.cell(key)).replace(' ', "").to_uppercase();
         if text.is_empty() {
             if required {
@@ -103,11 +123,8 @@ impl RowReader<'_> {
             self.fail(key, format!("longer than {max_chars} characters"));
             return None;
         }
-        if !text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
-        {
-            self.fail(key, "may contain only letters, digits, '-', '_' and '/'");
+        if text.chars().any(char::is_control) {
+            self.fail(key, "contains control characters");
             return None;
         }
         Some(text)
@@ -201,7 +218,7 @@ fn parse_row(
         columns,
         errors: Vec::new(),
     };
-    let account_no = r.code("account_no", true, 32);
+    let account_no = r.account_no("account_no");
     let paid_on = r.date("paid_on", today);
     let amount = r.amount("amount");
     let channel = r.channel("channel");
@@ -788,6 +805,20 @@ mod tests {
                     text("现金"),
                     text("SF-001"),
                 ],
+                vec![
+                    text("1006"),
+                    text("2023-01-05"),
+                    text("9"),
+                    text("现金"),
+                    text("No.2023#001"),
+                ],
+                vec![
+                    text("1007"),
+                    text("2023-01-05"),
+                    text("9"),
+                    text("现金"),
+                    Cell::Number(1.234_567_890_123_456_7e17),
+                ],
             ]),
             None,
             today,
@@ -797,7 +828,7 @@ mod tests {
             panic!("{prepared:?}");
         };
         assert_eq!(prepared.header_row, 2);
-        assert_eq!(prepared.rows_read, 5);
+        assert_eq!(prepared.rows_read, 7);
         let first = &prepared.valid[0].1;
         assert_eq!(first.account_no, "1001");
         assert_eq!(
@@ -809,7 +840,8 @@ mod tests {
             (first.channel, first.receipt_no.as_str()),
             ("wechat", "SF-001")
         );
-        assert_eq!(prepared.valid.len(), 2, "{:#?}", prepared.errors);
+        assert_eq!(prepared.valid.len(), 3, "{:#?}", prepared.errors);
+        assert_eq!(prepared.valid[2].1.receipt_no, "NO.2023#001");
         // The text Excel shows for the double 80.3, not its binary value.
         let second = &prepared.valid[1].1;
         assert_eq!(second.amount.to_string(), "80.30");
@@ -827,14 +859,19 @@ mod tests {
                 (5, "channel"),
                 (6, "amount"),
                 (7, "receipt_no"),
+                (9, "receipt_no"),
             ]
+        );
+        assert!(
+            prepared.errors[5]
+                .reason
+                .contains("format the column as text")
         );
         assert!(prepared.errors[0].reason.contains("future"));
         assert!(prepared.errors[4].reason.contains("duplicate of row 3"));
-        assert_eq!(prepared.valid.len(), 2);
         assert_eq!(
             prepared.originals.keys().copied().collect::<Vec<_>>(),
-            [5, 6, 7]
+            [5, 6, 7, 9]
         );
     }
 }
