@@ -190,6 +190,7 @@ fn dry_run_report() -> pb::ImportReport {
         ],
         error_file: b"PK\x03\x04 an xlsx".to_vec(),
         refused: false,
+        ..pb::ImportReport::default()
     }
 }
 
@@ -625,14 +626,117 @@ fn an_unbalanced_certificate_is_flagged() {
     ));
 }
 
+/// A payments history below title rows; every field recognised.
+fn payments_inspected() -> pb::InspectImportFileResponse {
+    pb::InspectImportFileResponse {
+        sheet: "收费记录".into(),
+        header_row: 4,
+        headers: [
+            "序号",
+            "用户号",
+            "收费日期",
+            "实收金额（元）",
+            "支付方式",
+            "收据号",
+            "收费员",
+        ]
+        .map(String::from)
+        .to_vec(),
+        fields: vec![
+            field("account_no", "户号", true, "用户号"),
+            field("paid_on", "缴费日期", true, "收费日期"),
+            field("amount", "金额", true, "实收金额（元）"),
+            field("channel", "缴费方式", false, "支付方式"),
+            field("receipt_no", "票据号", false, "收据号"),
+            field("cashier", "收费员", false, "收费员"),
+        ],
+        data_rows: 5,
+    }
+}
+
+/// A readings history: account, date and reading recognised.
+fn readings_inspected() -> pb::InspectImportFileResponse {
+    pb::InspectImportFileResponse {
+        sheet: "抄表记录".into(),
+        header_row: 1,
+        headers: ["户号", "抄表日期", "本次读数"].map(String::from).to_vec(),
+        fields: vec![
+            field("account_no", "户号", true, "户号"),
+            field("meter_no", "表号", false, ""),
+            field("read_on", "抄表日期", true, "抄表日期"),
+            field("reading", "本次读数", true, "本次读数"),
+            field("reader", "抄表员", false, ""),
+        ],
+        data_rows: 3,
+    }
+}
+
+/// Picks `kind`, uploads and inspects with `inspection`, and runs the dry
+/// run and the import with the two reports; returns the two requests sent.
+fn run_history(
+    app: &mut App,
+    kind_label: &str,
+    inspection: pb::InspectImportFileResponse,
+    dry: pb::ImportReport,
+    done: pb::ImportReport,
+) -> (pb::RunImportRequest, pb::RunImportRequest) {
+    let _ = click_text(app, kind_label);
+    feed(
+        app,
+        [
+            to_import(import::Message::PathChanged(LEDGER.into())),
+            to_import(import::Message::Upload),
+            to_import(import::Message::Uploaded(Ok(uploaded()))),
+            to_import(import::Message::Inspected(Ok(inspection))),
+        ],
+    );
+    assert!(import_of(app).can_run(), "every required field is mapped");
+    let _ = click_text(app, "下一步：预检");
+    // No choice for rows already there: history is never overwritten.
+    assert!(!shows(app, "档案中已有该户号、且与文件不一致时"));
+    assert!(shows(
+        app,
+        "以前导入过的相同记录保持不变；同一日期（或同一票据号）内容不同的记录会被拒绝，不会覆盖。"
+    ));
+    let clicked = click_text(app, "开始预检");
+    assert!(
+        import_messages(&clicked)
+            .iter()
+            .any(|message| matches!(message, import::Message::StartDryRun))
+    );
+    let run = import_of(app).run().expect("the dry run goes");
+    let dry_request = run.request.clone();
+    let id = run.id;
+    feed(
+        app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(dry))),
+        })],
+    );
+    feed(app, [to_import(import::Message::GoTo(Step::Import))]);
+    let _ = click_text(app, "开始导入");
+    let run = import_of(app).run().expect("the import goes");
+    let request = run.request.clone();
+    let id = run.id;
+    feed(
+        app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(done))),
+        })],
+    );
+    (dry_request, request)
+}
+
 #[test]
-fn payments_and_readings_have_templates_only() {
+fn a_payments_history_runs_end_to_end_with_the_amount_certificate() {
     let (_runtime, mut app) = import_app();
     let _ = click_text(&mut app, "缴费记录");
     assert_eq!(import_of(&app).kind(), pb::ImportKind::Payments);
     assert!(shows(
         &app,
-        "抄表记录和缴费记录的导入将随抄表计费、收费模块提供。现在可以下载模板，按模板整理历史数据。"
+        "缴费记录作为历史保存，不改变任何余额：导入用户台账时的预存款和欠费已经包含了这些缴费。收费台查询该户缴费时显示为“历史导入”。请先导入用户台账。"
     ));
     let clicked = click_text(&mut app, "下载模板");
     assert!(
@@ -646,22 +750,128 @@ fn payments_and_readings_have_templates_only() {
             "/home/zhaomin/Downloads/缴费记录导入模板.xlsx".into(),
         )))],
     );
+
+    let dry = pb::ImportReport {
+        dry_run: true,
+        rows_read: 5,
+        rows_new: 4,
+        rows_invalid: 1,
+        amount_file: "1126.00".into(),
+        errors: vec![pb::ImportRowError {
+            row: 7,
+            field: "channel".into(),
+            value: "支票".into(),
+            reason: "'支票' is not one of 现金/银行卡/微信/支付宝/银行代收/网上缴费/其他".into(),
+        }],
+        preview: vec![pb::ImportPreviewRow {
+            row: 5,
+            account_no: "0001".into(),
+            outcome: "new".into(),
+            differences: vec!["2022-01-10 100.10 cash SF001".into()],
+        }],
+        ..pb::ImportReport::default()
+    };
+    let done = pb::ImportReport {
+        import_id: 41,
+        dry_run: false,
+        amount_db: "1126.00".into(),
+        balanced: true,
+        ..dry.clone()
+    };
+    let (dry_request, request) = run_history(
+        &mut app,
+        "缴费记录",
+        payments_inspected(),
+        dry.clone(),
+        done,
+    );
+    assert_eq!(dry_request.kind, pb::ImportKind::Payments as i32);
+    assert!(dry_request.dry_run);
+    assert_eq!(request.kind, pb::ImportKind::Payments as i32);
+    assert!(!request.dry_run);
+
+    // The import's page: the amount certificate, not the balances'.
+    assert!(shows(&app, "对账凭证"));
+    assert!(shows(&app, "导入编号 41"));
+    assert!(shows(&app, "缴费金额"));
+    assert!(shows(&app, "¥1,126.00"));
+    assert!(!shows(&app, "预存款"));
     assert!(shows(
         &app,
-        "模板已保存到：/home/zhaomin/Downloads/缴费记录导入模板.xlsx"
+        "文件与数据库的缴费金额合计一致到分；余额未变。"
     ));
+    assert!(shows(&app, "导入完成：新增 4，未变 0，无效 1"));
+    assert!(shows(
+        &app,
+        "'支票' 不是以下之一：现金/银行卡/微信/支付宝/银行代收/网上缴费/其他"
+    ));
+}
 
-    upload_and_inspect(&mut app);
-    assert!(!import_of(&app).can_run(), "the server cannot run payments");
-
-    // A server that answers UNIMPLEMENTED anyway is understood.
+#[test]
+fn the_dry_run_of_a_payments_history_announces_its_amount() {
+    let (_runtime, mut app) = import_app();
+    let _ = click_text(&mut app, "缴费记录");
     feed(
         &mut app,
-        [to_import(import::Message::Uploaded(Err(
-            ApiError::Unimplemented("payments history comes later".into()),
-        )))],
+        [
+            to_import(import::Message::PathChanged(LEDGER.into())),
+            to_import(import::Message::Upload),
+            to_import(import::Message::Uploaded(Ok(uploaded()))),
+            to_import(import::Message::Inspected(Ok(payments_inspected()))),
+            to_import(import::Message::GoTo(Step::DryRun)),
+            to_import(import::Message::StartDryRun),
+        ],
     );
-    assert!(shows(&app, "服务器暂不支持此功能"));
+    let id = import_of(&app).run().unwrap().id;
+    feed(
+        &mut app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(pb::ImportReport {
+                dry_run: true,
+                rows_read: 3,
+                rows_new: 3,
+                amount_file: "1126.00".into(),
+                ..pb::ImportReport::default()
+            }))),
+        })],
+    );
+    assert!(shows(&app, "新增记录金额合计"));
+    assert!(shows(&app, "¥1,126.00"));
+    assert!(!shows(&app, "文件中预存款合计"));
+    assert!(!shows(&app, "更新"), "history has no updated rows");
+}
+
+#[test]
+fn a_readings_history_runs_end_to_end_with_the_consumption_certificate() {
+    let (_runtime, mut app) = import_app();
+    let dry = pb::ImportReport {
+        dry_run: true,
+        rows_read: 3,
+        rows_new: 3,
+        consumption_file: "1165.500".into(),
+        ..pb::ImportReport::default()
+    };
+    let done = pb::ImportReport {
+        import_id: 42,
+        dry_run: false,
+        consumption_db: "1165.500".into(),
+        balanced: true,
+        ..dry.clone()
+    };
+    let _ = click_text(&mut app, "抄表记录");
+    assert!(shows(
+        &app,
+        "抄表记录作为历史导入：不进入异常复核，也不再计费，只标明新系统第一张账单从哪里开始。请先导入用户台账。"
+    ));
+    let (dry_request, request) = run_history(&mut app, "抄表记录", readings_inspected(), dry, done);
+    assert_eq!(dry_request.kind, pb::ImportKind::Readings as i32);
+    assert_eq!(request.kind, pb::ImportKind::Readings as i32);
+    assert!(shows(&app, "用气量"));
+    assert!(shows(&app, "1,165.500 m³"));
+    assert!(shows(&app, "文件与数据库的用气量合计一致到升。"));
+    assert!(shows(&app, "导入完成：新增 3，未变 0，无效 0"));
+    assert!(!shows(&app, "不平衡"));
 }
 
 #[test]

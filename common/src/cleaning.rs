@@ -208,6 +208,42 @@ pub fn meter_type(text: &str) -> Result<&'static str, CleanError> {
     )
 }
 
+/// Payment channel of a legacy payments ledger by its Chinese or English
+/// label: the counter's channels, plus `other` for what the old system
+/// recorded as 其他 (cheques, vouchers, …) — history keeps what it cannot
+/// map rather than guessing a channel.
+pub fn payment_channel(text: &str) -> Result<&'static str, CleanError> {
+    enumeration(
+        text,
+        &[
+            (&["现金", "cash"], "cash"),
+            (
+                &["银行卡", "刷卡", "pos", "pos机", "bank card", "bank_card"],
+                "bank_card",
+            ),
+            (&["微信", "微信支付", "wechat"], "wechat"),
+            (&["支付宝", "alipay"], "alipay"),
+            (
+                &[
+                    "银行代收",
+                    "代收",
+                    "银行代扣",
+                    "代扣",
+                    "bank agent",
+                    "bank_agent",
+                ],
+                "bank_agent",
+            ),
+            (
+                &["网上缴费", "网上银行", "网银", "网厅", "online"],
+                "online",
+            ),
+            (&["其他", "其它", "other"], "other"),
+        ],
+        "现金/银行卡/微信/支付宝/银行代收/网上缴费/其他",
+    )
+}
+
 fn enumeration(
     text: &str,
     table: &[(&[&str], &'static str)],
@@ -329,6 +365,15 @@ mod tests {
         assert_eq!(meter_type("物联网表"), Ok("iot"));
         assert!(matches!(
             meter_type("水表"),
+            Err(CleanError::Enumeration { .. })
+        ));
+        assert_eq!(payment_channel("微信"), Ok("wechat"));
+        assert_eq!(payment_channel("银行代收"), Ok("bank_agent"));
+        assert_eq!(payment_channel("网上缴费"), Ok("online"));
+        assert_eq!(payment_channel("ＰＯＳ"), Ok("bank_card"));
+        assert_eq!(payment_channel("其他"), Ok("other"));
+        assert!(matches!(
+            payment_channel("支票"),
             Err(CleanError::Enumeration { .. })
         ));
     }

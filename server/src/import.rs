@@ -6,6 +6,7 @@
 pub mod accounts;
 mod accounts_sql;
 pub mod error_file;
+pub mod payments;
 pub mod readings;
 pub mod source;
 pub mod template;
@@ -276,6 +277,98 @@ pub fn import_readings_file_named(
         &crate::billing::readings::Rules::default(),
         &prepared,
         &readings::RunOptions {
+            file_name,
+            file_sha256: sha256,
+            dry_run: request.dry_run,
+            partial: request.partial,
+            progress: request.progress,
+            cancel: request.cancel,
+        },
+    );
+    let errors: Vec<RowError> = match &outcome {
+        Ok(report) => report.errors.clone(),
+        Err(accounts::ImportError::Invalid { errors, .. }) => errors.clone(),
+        Err(_) => Vec::new(),
+    };
+    if let Some(path) = request.error_file
+        && !errors.is_empty()
+    {
+        // Rows the database refused were not kept in memory: read them again.
+        if errors
+            .iter()
+            .any(|e| !prepared.originals.contains_key(&e.row))
+        {
+            let again = source::read_sheet(request.path, Some(&prepared.sheet), &request.limits)?;
+            for (row, cells) in again.rows {
+                if !prepared.originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
+                    prepared.originals.insert(row, cells);
+                }
+            }
+        }
+        error_file::write(
+            path,
+            &prepared.header,
+            &prepared.columns,
+            &prepared.originals,
+            &errors,
+        )
+        .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
+    }
+    Ok((outcome?, prepared))
+}
+
+/// Reads, validates and (unless a dry run) records a payments history as
+/// history only (no ledger posting: the accounts import's opening balances
+/// already hold what these payments did); `policy` of the request does not
+/// apply (a different payment under an imported receipt number is always
+/// refused). Writes the error file when rows were rejected (also when the
+/// import as a whole was refused for them).
+pub fn import_payments_file(
+    connection: &mut diesel::PgConnection,
+    actor: &crate::archive::Actor,
+    request: &FileImport<'_>,
+) -> Result<(payments::Report, payments::Prepared), FileImportError> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(request.path).map_err(|error| {
+        source::SourceError::Open(request.path.display().to_string(), error.to_string())
+    })?;
+    let sha256 = Sha256::digest(&bytes).to_vec();
+    drop(bytes);
+    let file_name = request
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    import_payments_file_named(connection, actor, &file_name, &sha256, request)
+}
+
+/// The same, for a file whose name and hash are known.
+pub fn import_payments_file_named(
+    connection: &mut diesel::PgConnection,
+    actor: &crate::archive::Actor,
+    file_name: &str,
+    sha256: &[u8],
+    request: &FileImport<'_>,
+) -> Result<(payments::Report, payments::Prepared), FileImportError> {
+    let report = |phase, done, total| {
+        if let Some(progress) = request.progress {
+            progress(Progress { phase, done, total });
+        }
+    };
+    report(Phase::Reading, 0, 1);
+    let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
+    report(Phase::Reading, 1, 1);
+    let mut prepared = payments::prepare(
+        sheet,
+        request.mapping,
+        crate::archive::today(),
+        request.progress,
+    )?;
+    let outcome = payments::run(
+        connection,
+        actor,
+        &prepared,
+        &payments::RunOptions {
             file_name,
             file_sha256: sha256,
             dry_run: request.dry_run,

@@ -1,4 +1,4 @@
-//! `gascis-server import …`: legacy ledgers (accounts, readings) from Excel
+//! `gascis-server import …`: legacy ledgers (accounts, readings, payments) from Excel
 //! files, with a progress bar, the reconciliation certificate and `--json`.
 
 use std::{path::PathBuf, process::ExitCode};
@@ -85,11 +85,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             Ok(ExitCode::SUCCESS)
         }
         ImportCommand::Readings(args) => import_readings(args),
-        ImportCommand::Payments(_) => anyhow::bail!(
-            "payments history imports are not available yet: their target tables arrive with \
-             the counter module (the template is available: \
-             `gascis-server import template payments OUT.xlsx`)"
-        ),
+        ImportCommand::Payments(args) => import_payments(args),
         ImportCommand::Accounts(ImportArgs {
             dir,
             file,
@@ -431,6 +427,171 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
             "NOT BALANCED"
         }
     );
+    Ok(if c.balanced() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `import payments`: a payments history, kept as history (no ledger
+/// posting; the accounts' opening balances already hold it).
+fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    use gascis_common::import_fields::ImportKind;
+    use gascis_server::import::{self, FileImport, Policy};
+    let ImportArgs {
+        dir,
+        file,
+        sheet,
+        mapping,
+        mapping_name,
+        save_mapping,
+        on_existing: _,
+        dry_run,
+        partial,
+        report: errors,
+        json,
+    } = args;
+    let dir = DataDir::new(&dir.data_dir)?;
+    let mapping = resolve_mapping(
+        &dir,
+        ImportKind::Payments,
+        mapping.as_deref(),
+        mapping_name.as_deref(),
+        save_mapping.as_deref(),
+    )?;
+    let error_path = error_file_path(&file, errors);
+    let started = std::time::Instant::now();
+    let bar = progress_bar(json);
+    let show = |progress: import::Progress| show_progress(&bar, progress);
+    let outcome = commands::with_database(&dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        Ok(import::import_payments_file(
+            &mut connection,
+            &gascis_server::archive::Actor {
+                user_id: None,
+                username: "console".to_owned(),
+            },
+            &FileImport {
+                path: &file,
+                sheet: sheet.as_deref(),
+                mapping: mapping.as_ref(),
+                policy: Policy::Fail,
+                dry_run,
+                partial,
+                limits: Default::default(),
+                error_file: Some(&error_path),
+                progress: Some(&show),
+                cancel: None,
+            },
+        ))
+    })?;
+    bar.finish_and_clear();
+    let (report, prepared) = match outcome {
+        Ok(done) => done,
+        Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
+            rows,
+            counts,
+            errors,
+        })) if json => {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "refused": true,
+                    "dry_run": dry_run,
+                    "reason": format!("{rows} row(s) are invalid; nothing was imported"),
+                    "rows_read": counts.read,
+                    "rows_new": 0,
+                    "rows_unchanged": 0,
+                    "rows_invalid": counts.invalid,
+                    "problems": errors.len(),
+                    "report": error_path.exists().then(|| error_path.display().to_string()),
+                })
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => {
+            if error_path.exists() {
+                eprintln!("rejected rows written to {}", error_path.display());
+            }
+            return Err(error.into());
+        }
+    };
+    let c = &report.certificate;
+    if json {
+        // Sums are decimal strings: exact to the fen, never floats.
+        println!(
+            "{}",
+            serde_json::json!({
+                "refused": false,
+                "dry_run": report.dry_run,
+                "import_id": (!report.dry_run).then_some(c.import_id),
+                "sheet": prepared.sheet,
+                "header_row": prepared.header_row,
+                "rows_read": c.counts.read,
+                "rows_new": c.counts.new,
+                "rows_unchanged": c.counts.unchanged,
+                "rows_invalid": c.counts.invalid,
+                "problems": report.errors.len(),
+                "amount_sum_file": c.amount_file.to_string(),
+                "amount_sum_db": (!report.dry_run).then(|| c.amount_db.to_string()),
+                "balanced": (!report.dry_run).then(|| c.balanced()),
+                "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "seconds": started.elapsed().as_secs_f64(),
+            })
+        );
+        return Ok(if report.dry_run || c.balanced() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    println!(
+        "{} sheet '{}' (header on row {}) in {:.1} s",
+        if report.dry_run {
+            "dry run of"
+        } else {
+            "imported"
+        },
+        prepared.sheet,
+        prepared.header_row,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "rows read {}: new {}, unchanged {}, invalid {}",
+        c.counts.read, c.counts.new, c.counts.unchanged, c.counts.invalid
+    );
+    for error in report.errors.iter().take(20) {
+        println!(
+            "  row {} {}: '{}' {}",
+            error.row, error.field, error.value, error.reason
+        );
+    }
+    if report.errors.len() > 20 {
+        println!("  … {} more", report.errors.len() - 20);
+    }
+    if !report.errors.is_empty() {
+        println!("rejected rows written to {}", error_path.display());
+    }
+    if report.dry_run {
+        println!(
+            "amount of the new rows: {} CNY; nothing was written (dry run)",
+            c.amount_file
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("reconciliation certificate of import #{}:", c.import_id);
+    println!(
+        "  amount (实收金额): file {}  database {}  {}",
+        c.amount_file,
+        c.amount_db,
+        if c.balanced() {
+            "balanced to the fen"
+        } else {
+            "NOT BALANCED"
+        }
+    );
+    println!("  kept as history: balances and the ledger are unchanged");
     Ok(if c.balanced() {
         ExitCode::SUCCESS
     } else {

@@ -285,6 +285,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    imported_payments (id) {
+        id -> Int8,
+        account_id -> Int8,
+        paid_on -> Date,
+        amount -> Numeric,
+        channel -> Text,
+        receipt_no -> Text,
+        cashier -> Text,
+        import_id -> Int8,
+        import_row -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     import_staging_accounts (import_id, row_number) {
         import_id -> Int8,
         row_number -> Int4,

@@ -506,10 +506,11 @@ fn import_json_summary_dry_run_commit_reimport_and_refusal() -> anyhow::Result<(
     assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [2, 1]);
     assert!(report.exists(), "the error file is written");
 
+    // An accounts ledger is no payments history: no header names its fields.
     let later = run(&["import", "payments", file, "--data-dir", data_dir])?;
     assert!(!later.status.success());
     assert!(
-        text(&later).contains("not available yet"),
+        text(&later).contains("no header row found"),
         "{}",
         text(&later)
     );
@@ -650,6 +651,147 @@ fn import_readings_json_dry_run_commit_reimport_and_refusal() -> anyhow::Result<
     let refused = summary(&refused)?;
     assert_eq!(refused["refused"], true);
     assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [3, 2]);
+    assert!(report.exists(), "the error file is written");
+    Ok(())
+}
+
+/// A payments sheet below a title: 用户号, 收费日期, 实收金额, 支付方式, 收据号.
+fn payments_sheet(path: &Path, rows: &[[&str; 5]]) -> anyhow::Result<()> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "某燃气公司收费记录")?;
+    for (column, title) in ["用户号", "收费日期", "实收金额（元）", "支付方式", "收据号"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(2, column as u16, *title)?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(3 + index as u32, column as u16, *value)?;
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
+
+#[test]
+fn import_payments_json_dry_run_commit_reimport_and_refusal() -> anyhow::Result<()> {
+    let work = workspace()?;
+    let dir = work.path().join("data");
+    let init = run(&["init", "--data-dir", path_str(&dir)])?;
+    anyhow::ensure!(init.status.success(), "{}", text(&init));
+    let data_dir = path_str(&dir);
+    let accounts = work.path().join("台账.xlsx");
+    ledger(
+        &accounts,
+        &[
+            [
+                "0001",
+                "张三",
+                "",
+                "13800138000",
+                "阳光花园1栋101",
+                "M001",
+                "机械表",
+                "0",
+                "0",
+            ],
+            [
+                "0002",
+                "李四",
+                "",
+                "13900139000",
+                "阳光花园1栋102",
+                "M002",
+                "机械表",
+                "0",
+                "0",
+            ],
+        ],
+    )?;
+    let imported = run(&[
+        "import",
+        "accounts",
+        path_str(&accounts),
+        "--data-dir",
+        data_dir,
+    ])?;
+    anyhow::ensure!(imported.status.success(), "{}", text(&imported));
+
+    let good = work.path().join("收费记录.xlsx");
+    payments_sheet(
+        &good,
+        &[
+            ["0001", "2022-01-10", "100.10", "现金", "SF001"],
+            ["0001", "2022/02/10", "¥1,025.05", "微信", "SF002"],
+            ["0002", "20220110", "０.８５", "银行代收", ""],
+        ],
+    )?;
+    let file = path_str(&good);
+    let dry = run(&[
+        "import",
+        "payments",
+        file,
+        "--data-dir",
+        data_dir,
+        "--dry-run",
+        "--json",
+    ])?;
+    assert!(dry.status.success(), "{}", text(&dry));
+    let dry = summary(&dry)?;
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(
+        [
+            &dry["rows_read"],
+            &dry["rows_new"],
+            &dry["rows_unchanged"],
+            &dry["rows_invalid"]
+        ],
+        [3, 3, 0, 0]
+    );
+    assert_eq!(dry["amount_sum_file"], "1126.00");
+    assert!(dry["amount_sum_db"].is_null(), "{dry}");
+
+    let commit = run(&["import", "payments", file, "--data-dir", data_dir, "--json"])?;
+    assert!(commit.status.success(), "{}", text(&commit));
+    let commit = summary(&commit)?;
+    assert_eq!([&commit["rows_new"], &commit["rows_invalid"]], [3, 0]);
+    assert_eq!(commit["amount_sum_file"], "1126.00");
+    assert_eq!(commit["amount_sum_db"], "1126.00");
+    assert_eq!(commit["balanced"], true);
+
+    let again = run(&["import", "payments", file, "--data-dir", data_dir, "--json"])?;
+    assert!(again.status.success(), "{}", text(&again));
+    let again = summary(&again)?;
+    assert_eq!([&again["rows_new"], &again["rows_unchanged"]], [0, 3]);
+    assert_eq!(again["amount_sum_db"], "0.00");
+
+    let bad = work.path().join("bad.xlsx");
+    payments_sheet(
+        &bad,
+        &[
+            ["0001", "2022-03-10", "50", "现金", "SF003"],
+            ["0009", "2022-03-10", "10", "现金", "SF004"],
+            ["0002", "2022-03-10", "12.345", "现金", "SF005"],
+            ["0002", "2022-03-11", "20", "支票", "SF002"],
+        ],
+    )?;
+    let report = work.path().join("errors.xlsx");
+    let refused = run(&[
+        "import",
+        "payments",
+        path_str(&bad),
+        "--data-dir",
+        data_dir,
+        "--report",
+        path_str(&report),
+        "--json",
+    ])?;
+    assert!(!refused.status.success(), "{}", text(&refused));
+    let refused = summary(&refused)?;
+    assert_eq!(refused["refused"], true);
+    assert_eq!([&refused["rows_read"], &refused["rows_invalid"]], [4, 3]);
     assert!(report.exists(), "the error file is written");
     Ok(())
 }

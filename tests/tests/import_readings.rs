@@ -644,6 +644,18 @@ async fn back_office_imports_readings_through_the_api() -> anyhow::Result<()> {
         ],
         [""; 4]
     );
+    // The consumption certificate, m³ to the litre.
+    assert!(
+        report
+            .consumption_file
+            .ends_with(|c: char| c.is_ascii_digit())
+    );
+    assert_eq!(
+        report.consumption_file.split('.').nth(1).map(str::len),
+        Some(3)
+    );
+    assert_eq!(report.consumption_db, report.consumption_file);
+    assert_eq!([&report.amount_file, &report.amount_db], [""; 2]);
     let (_, again) = upload_and_run(&mut client, &token, &path, pb::ImportKind::Readings).await?;
     assert_eq!(
         (again.rows_new, again.rows_unchanged as usize),

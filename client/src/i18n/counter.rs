@@ -759,6 +759,8 @@ pub fn payment_status(language: Language, payment: &pb::Payment) -> (String, Ton
         "unknown" => (pick(language, "待对账", "Unknown"), Tone::Caution),
         "pending" => (pick(language, "处理中", "Pending"), Tone::Caution),
         "declined" => (pick(language, "被拒绝", "Declined"), Tone::Bad),
+        // The old system's payment, brought over by a payments history import.
+        "imported" => (pick(language, "历史导入", "Imported"), Tone::Neutral),
         other => return (other.to_owned(), Tone::Neutral),
     };
     (label.to_owned(), tone)
@@ -861,6 +863,18 @@ mod tests {
         assert_eq!(quantity("1200"), "1200");
         assert_eq!(quantity(""), "—");
         assert_eq!(readings("1200.000", "1320.000"), "1200 → 1320");
+    }
+
+    #[test]
+    fn imported_history_reads_as_such() {
+        let payment = pb::Payment {
+            status: "imported".into(),
+            ..pb::Payment::default()
+        };
+        assert_eq!(
+            payment_status(Language::SimplifiedChinese, &payment),
+            ("历史导入".to_owned(), Tone::Neutral)
+        );
     }
 
     #[test]

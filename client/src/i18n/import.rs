@@ -19,7 +19,8 @@ pub enum Key {
     StepImport,
     // Choosing the file
     ImportKind,
-    KindNotYetImportable,
+    ReadingsHistoryNote,
+    PaymentsHistoryNote,
     FilePath,
     FilePathPlaceholder,
     FileHint,
@@ -75,7 +76,7 @@ pub enum Key {
     DryRunHint,
     DryRunResult,
     DryRunStale,
-    RunNotAvailable,
+    HistoryPolicyNote,
     Cancel,
     Cancelled,
     CannotCancel,
@@ -88,6 +89,8 @@ pub enum Key {
     RowsInvalid,
     FileBalance,
     FileArrears,
+    FileConsumption,
+    FileAmount,
     Preview,
     NoPreview,
     RowNumber,
@@ -119,9 +122,13 @@ pub enum Key {
     CertificateAgrees,
     Prepayment,
     Arrears,
+    Consumption,
+    AmountPaid,
     Balanced,
     Unbalanced,
     BalancedNote,
+    BalancedNoteReadings,
+    BalancedNotePayments,
     UnbalancedAdvice,
     Yes,
     No,
@@ -146,9 +153,13 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::StepDryRun => ("预检", "Check run"),
         Key::StepImport => ("导入", "Import"),
         Key::ImportKind => ("导入内容", "The file holds"),
-        Key::KindNotYetImportable => (
-            "抄表记录和缴费记录的导入将随抄表计费、收费模块提供。现在可以下载模板，按模板整理历史数据。",
-            "Readings and payments history can be imported once the billing and counter modules arrive. Their templates can be downloaded now to prepare the data.",
+        Key::ReadingsHistoryNote => (
+            "抄表记录作为历史导入：不进入异常复核，也不再计费，只标明新系统第一张账单从哪里开始。请先导入用户台账。",
+            "Readings history is imported as history: it skips the anomaly review and is never billed again; it only marks where the first bill of this system starts. Import the accounts ledger first.",
+        ),
+        Key::PaymentsHistoryNote => (
+            "缴费记录作为历史保存，不改变任何余额：导入用户台账时的预存款和欠费已经包含了这些缴费。收费台查询该户缴费时显示为“历史导入”。请先导入用户台账。",
+            "Payments history is kept as history and changes no balance: the prepayments and arrears of the accounts ledger already include these payments. The counter lists them as “imported”. Import the accounts ledger first.",
         ),
         Key::FilePath => ("Excel 文件", "Spreadsheet file"),
         Key::FilePathPlaceholder => (
@@ -248,9 +259,9 @@ fn texts(key: Key) -> (&'static str, &'static str) {
             "工作表、列映射或处理方式已改变，请重新预检",
             "The sheet, the columns or the policy changed: run the check again",
         ),
-        Key::RunNotAvailable => (
-            "该类数据暂不能导入，只能下载模板",
-            "This kind of data cannot be imported yet; only its template is available",
+        Key::HistoryPolicyNote => (
+            "以前导入过的相同记录保持不变；同一日期（或同一票据号）内容不同的记录会被拒绝，不会覆盖。",
+            "Records imported before stay as they are; a record that differs on the same date (or under the same receipt number) is refused, never overwritten.",
         ),
         Key::Cancel => ("取消", "Cancel"),
         Key::Cancelled => ("已取消，未写入任何数据", "Cancelled: nothing was written"),
@@ -267,6 +278,8 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::RowsInvalid => ("无效", "Invalid"),
         Key::FileBalance => ("文件中预存款合计", "Prepayments in the file"),
         Key::FileArrears => ("文件中欠费合计", "Arrears in the file"),
+        Key::FileConsumption => ("新增记录用气量合计", "Consumption of the new rows"),
+        Key::FileAmount => ("新增记录金额合计", "Amount of the new rows"),
         Key::Preview => ("逐行预览", "Row by row"),
         Key::NoPreview => ("没有可导入的行", "No row to import"),
         Key::RowNumber => ("行号", "Row"),
@@ -309,11 +322,21 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::CertificateAgrees => ("一致", "Agrees"),
         Key::Prepayment => ("预存款", "Prepayments"),
         Key::Arrears => ("欠费", "Arrears"),
+        Key::Consumption => ("用气量", "Consumption"),
+        Key::AmountPaid => ("缴费金额", "Amount paid"),
         Key::Balanced => ("平衡", "Balanced"),
         Key::Unbalanced => ("不平衡", "Not balanced"),
         Key::BalancedNote => (
             "文件与数据库的预存款、欠费合计一致到分。",
             "Prepayments and arrears of the file and the database agree to the fen.",
+        ),
+        Key::BalancedNoteReadings => (
+            "文件与数据库的用气量合计一致到升。",
+            "The consumption of the file and the database agree to the litre.",
+        ),
+        Key::BalancedNotePayments => (
+            "文件与数据库的缴费金额合计一致到分；余额未变。",
+            "The payment amounts of the file and the database agree to the fen; no balance changed.",
         ),
         Key::UnbalancedAdvice => (
             "文件与数据库的合计不一致。请暂停收费业务，保存本页截图并联系信息中心核查。",
@@ -358,7 +381,7 @@ pub fn phase_name(language: Language, phase: &str) -> String {
     let known = match phase {
         "reading" => Some(pick(language, "读取文件", "Reading the file")),
         "validating" => Some(pick(language, "校验数据", "Validating")),
-        "writing" => Some(pick(language, "写入暂存区", "Staging")),
+        "writing" => Some(pick(language, "写入数据", "Writing")),
         "merging" => Some(pick(language, "合并到档案", "Merging into the archive")),
         _ => None,
     };
@@ -500,13 +523,28 @@ pub fn reason_text(language: Language, reason: &str) -> String {
             Some("只能是数字，最后一位可以是 X")
         }
         "amount out of range" => Some("金额超出范围"),
+        "unknown account" => Some("户号不存在"),
+        "must be more than 0.00 (refunds and reversals are not payments history)" => {
+            Some("金额必须大于 0.00（退款、冲正不属于缴费历史）")
+        }
         _ => None,
     };
     if let Some(fixed) = fixed {
         return fixed.to_owned();
     }
     if let Some(row) = reason.strip_prefix("duplicate of row ") {
+        // "duplicate of row 7: a receipt number names one payment".
+        let row = row.split(':').next().unwrap_or(row);
         return format!("与第 {row} 行重复");
+    }
+    if let Some((value, allowed)) = reason.split_once(" is not one of ") {
+        return format!("{value} 不是以下之一：{allowed}");
+    }
+    if reason.starts_with("was imported before as a payment of ") {
+        return format!("该票据号以前已导入，内容不同（{reason}）");
+    }
+    if reason.starts_with("the account is closed") {
+        return "该户已销户".to_owned();
     }
     if let Some(max) = reason
         .strip_prefix("longer than ")
@@ -712,9 +750,22 @@ pub fn import_number(language: Language, import_id: i64) -> String {
     }
 }
 
-/// "已导入 9 行：新增 9，更新 0，未变 0".
-pub fn import_done(language: Language, report: &pb::ImportReport) -> String {
+/// "已导入 9 行：新增 9，更新 0，未变 0"; a history (readings, payments)
+/// has no updated or skipped rows to name.
+pub fn import_done(language: Language, kind: pb::ImportKind, report: &pb::ImportReport) -> String {
     let imported = i64::from(report.rows_new) + i64::from(report.rows_updated);
+    if kind == pb::ImportKind::Readings || kind == pb::ImportKind::Payments {
+        return match language {
+            Language::SimplifiedChinese => format!(
+                "导入完成：新增 {}，未变 {}，无效 {}",
+                report.rows_new, report.rows_unchanged, report.rows_invalid
+            ),
+            Language::English => format!(
+                "Imported {} new rows ({} unchanged, {} invalid)",
+                report.rows_new, report.rows_unchanged, report.rows_invalid
+            ),
+        };
+    }
     match language {
         Language::SimplifiedChinese => format!(
             "导入完成：新增 {}，更新 {}，未变 {}，跳过 {}，无效 {}",
@@ -806,6 +857,18 @@ mod tests {
     fn common_reasons_are_said_in_chinese() {
         assert_eq!(reason_text(ZH, "is required"), "必填，不能为空");
         assert_eq!(reason_text(ZH, "duplicate of row 7"), "与第 7 行重复");
+        assert_eq!(
+            reason_text(ZH, "duplicate of row 7: a receipt number names one payment"),
+            "与第 7 行重复"
+        );
+        assert_eq!(
+            reason_text(
+                ZH,
+                "'支票' is not one of 现金/银行卡/微信/支付宝/银行代收/网上缴费/其他"
+            ),
+            "'支票' 不是以下之一：现金/银行卡/微信/支付宝/银行代收/网上缴费/其他"
+        );
+        assert_eq!(reason_text(ZH, "unknown account"), "户号不存在");
         assert_eq!(reason_text(ZH, "longer than 60 characters"), "超过 60 个字");
         assert_eq!(
             reason_text(
@@ -854,7 +917,15 @@ mod tests {
     fn every_key_has_both_languages() {
         let keys = [
             Key::StepChooseFile,
-            Key::KindNotYetImportable,
+            Key::ReadingsHistoryNote,
+            Key::PaymentsHistoryNote,
+            Key::HistoryPolicyNote,
+            Key::FileConsumption,
+            Key::FileAmount,
+            Key::Consumption,
+            Key::AmountPaid,
+            Key::BalancedNoteReadings,
+            Key::BalancedNotePayments,
             Key::NoHeader,
             Key::Cancelled,
             Key::UnbalancedAdvice,

@@ -54,11 +54,6 @@ pub const POLICIES: [pb::ImportPolicy; 3] = [
     pb::ImportPolicy::Fail,
 ];
 
-/// The kinds the server can run today; the others have templates only.
-pub fn is_runnable(kind: pb::ImportKind) -> bool {
-    kind == pb::ImportKind::Accounts
-}
-
 /// The steps, in their order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -409,10 +404,9 @@ impl Import {
     }
 
     /// Whether a run may start: a sheet with its header and every required
-    /// field mapped, of a kind the server runs, nothing else in flight.
+    /// field mapped, nothing else in flight.
     pub fn can_run(&self) -> bool {
         self.is_idle()
-            && is_runnable(self.kind)
             && self
                 .inspection
                 .as_ref()
@@ -1096,11 +1090,8 @@ impl Import {
                 .align_y(Alignment::Center)
         ]
         .spacing(14);
-        if !is_runnable(self.kind) {
-            page = page.push(note_box(
-                tr(language, Key::KindNotYetImportable),
-                theme::container::warning_box,
-            ));
+        if let Some(note) = kind_note(self.kind) {
+            page = page.push(note_box(tr(language, note), theme::container::summary));
         }
 
         let mut input = text_input(tr(language, Key::FilePathPlaceholder), &self.path)
@@ -1285,12 +1276,6 @@ impl Import {
                 .push(mapping::view(language, &self.mapping, idle))
                 .push(mapping::footer(language, &self.mapping, idle));
         }
-        if !is_runnable(self.kind) {
-            page = page.push(note_box(
-                tr(language, Key::KindNotYetImportable),
-                theme::container::warning_box,
-            ));
-        }
         page = page.push(navigation(
             language,
             idle.then_some(Message::GoTo(Step::ChooseFile)),
@@ -1425,21 +1410,25 @@ impl Import {
             self.policy,
             Message::PolicySelected,
         );
-        let mut controls = column![
-            row![label(language, Key::Policy), policies]
-                .spacing(12)
-                .align_y(Alignment::Center),
-            text(texts::policy_explained(language, self.policy))
-                .size(13)
-                .style(theme::text::muted),
-        ]
-        .spacing(8);
-        if !is_runnable(self.kind) {
-            controls = controls.push(note_box(
-                tr(language, Key::RunNotAvailable),
-                theme::container::warning_box,
-            ));
+        // Only accounts have a choice for rows already there; a history row
+        // imported before is unchanged, one that differs is refused.
+        let mut controls = if self.kind == pb::ImportKind::Accounts {
+            column![
+                row![label(language, Key::Policy), policies]
+                    .spacing(12)
+                    .align_y(Alignment::Center),
+                text(texts::policy_explained(language, self.policy))
+                    .size(13)
+                    .style(theme::text::muted),
+            ]
+        } else {
+            column![
+                text(tr(language, Key::HistoryPolicyNote))
+                    .size(13)
+                    .style(theme::text::muted)
+            ]
         }
+        .spacing(8);
         controls = controls.push(
             row![
                 text(tr(language, Key::DryRunHint))
@@ -1458,8 +1447,9 @@ impl Import {
 
         let mut page = column![card(controls.into())].spacing(14);
         if let Some(finished) = &self.dry_run {
-            let view =
-                report::report_view(language, &finished.report, |key| self.mapping.label(key));
+            let view = report::report_view(language, self.kind, &finished.report, |key| {
+                self.mapping.label(key)
+            });
             let mut result =
                 column![report::section_title(tr(language, Key::DryRunResult))].spacing(12);
             if !self.dry_run_is_current() {
@@ -1471,10 +1461,10 @@ impl Import {
             result = result
                 .push(report::counts_view(language, &view.counts))
                 .push(
-                    row![
-                        fact(language, Key::FileBalance, view.file_balance.clone()),
-                        fact(language, Key::FileArrears, view.file_arrears.clone()),
-                    ]
+                    row(view
+                        .facts
+                        .iter()
+                        .map(|(key, value)| fact(language, *key, value.clone())))
                     .spacing(28),
                 )
                 // The errors first: they are what the user has to act on.
@@ -1593,11 +1583,11 @@ impl Import {
             }
             return result.into();
         }
-        let view = report::report_view(language, report, |key| self.mapping.label(key));
+        let view = report::report_view(language, self.kind, report, |key| self.mapping.label(key));
         result = result
             .push(report::section_title(tr(language, Key::ImportResult)))
             .push(
-                text(texts::import_done(language, report))
+                text(texts::import_done(language, self.kind, report))
                     .size(15)
                     .style(theme::text::success),
             )
@@ -1769,6 +1759,15 @@ fn fact<'a>(language: Language, key: Key, value: String) -> Element<'a, Message>
     .spacing(8)
     .align_y(Alignment::Center)
     .into()
+}
+
+/// What the user should know about a kind before importing it.
+fn kind_note(kind: pb::ImportKind) -> Option<Key> {
+    match kind {
+        pb::ImportKind::Readings => Some(Key::ReadingsHistoryNote),
+        pb::ImportKind::Payments => Some(Key::PaymentsHistoryNote),
+        pb::ImportKind::Accounts | pb::ImportKind::Unspecified => None,
+    }
 }
 
 fn note_box<'a>(

@@ -97,6 +97,34 @@ pub fn payment_to_wire(view: &PaymentView) -> pb::Payment {
     }
 }
 
+/// A payment of the old system, brought over by a payments history import:
+/// no number of ours, no allocations, no receipt of ours to reprint or void.
+fn imported_payment_to_wire(row: &crate::import::payments::HistoryRow) -> pb::Payment {
+    pb::Payment {
+        kind: "payment".to_owned(),
+        account_id: row.account_id,
+        account_no: row.account_no.clone(),
+        channel: row.channel.clone(),
+        amount: row.amount.to_string(),
+        reference: row.receipt_no.clone(),
+        status: "imported".to_owned(),
+        status_detail: format!(
+            "历史导入 import #{} row {}{}",
+            row.import_id,
+            row.import_row,
+            if row.receipt_no.is_empty() {
+                String::new()
+            } else {
+                format!(", receipt {}", row.receipt_no)
+            }
+        ),
+        business_date: row.paid_on.to_string(),
+        cashier: row.cashier.clone(),
+        created_at: row.created_at.to_rfc3339(),
+        ..pb::Payment::default()
+    }
+}
+
 fn shift_to_wire(
     shift: Option<&shifts::ShiftRow>,
     till: Option<&shifts::Till>,
@@ -342,12 +370,30 @@ impl CounterService for CounterApi {
             n if (1..=5000).contains(&n) => i64::from(n),
             n => return Err(Error::invalid("limit", format!("{n} is not within 1..5000")).into()),
         };
-        let views = with_connection(&self.state, move |connection| {
-            payments::list(connection, &listing, limit)
+        let (views, history) = with_connection(&self.state, move |connection| {
+            let views = payments::list(connection, &listing, limit)?;
+            // An account's payments from the old system come after ours;
+            // shifts and days are ours alone, so their totals never see them.
+            let history = match listing {
+                Listing::Account(id) => {
+                    let room = limit - views.len() as i64;
+                    if room > 0 {
+                        crate::import::payments::history(connection, id, room)?
+                    } else {
+                        Vec::new()
+                    }
+                }
+                Listing::Shift(_) | Listing::Day(_) => Vec::new(),
+            };
+            Ok((views, history))
         })
         .await?;
         Ok(Response::new(pb::ListPaymentsResponse {
-            payments: views.iter().map(payment_to_wire).collect(),
+            payments: views
+                .iter()
+                .map(payment_to_wire)
+                .chain(history.iter().map(imported_payment_to_wire))
+                .collect(),
         }))
     }
 

@@ -102,15 +102,70 @@ fn source_error(error: source::SourceError) -> Error {
     Error::invalid("file", error.to_string())
 }
 
-/// The report of either kind of import.
+/// The report of any kind of import.
 enum Wire {
     Accounts(import::accounts::Report),
     Readings(import::readings::Report),
+    Payments(import::payments::Report),
 }
 
-/// A readings import in the report of the wire: the balance and arrears
-/// fields stay empty (the wire has no consumption sums yet; `balanced` says
-/// whether file and database agree); the preview names each row's date and
+fn errors_to_wire(errors: &[import::RowError]) -> Vec<pb::ImportRowError> {
+    errors
+        .iter()
+        .map(|e| pb::ImportRowError {
+            row: e.row as i32,
+            field: e.field.clone(),
+            value: e.value.clone(),
+            reason: e.reason.clone(),
+        })
+        .collect()
+}
+
+/// A payments import in the report of the wire: the amount sums to the fen
+/// (the database's only after a commit); the fields of the other kinds stay
+/// empty; the preview names each row's date, amount, channel and receipt.
+fn payments_report_to_wire(
+    report: &import::payments::Report,
+    error_file: Vec<u8>,
+) -> pb::ImportReport {
+    let c = &report.certificate;
+    pb::ImportReport {
+        import_id: c.import_id,
+        dry_run: report.dry_run,
+        rows_read: c.counts.read as i32,
+        rows_new: c.counts.new as i32,
+        rows_unchanged: c.counts.unchanged as i32,
+        rows_invalid: c.counts.invalid as i32,
+        balanced: !report.dry_run && c.balanced(),
+        errors: errors_to_wire(&report.errors),
+        preview: report
+            .preview
+            .iter()
+            .map(|p| pb::ImportPreviewRow {
+                row: p.row as i32,
+                account_no: p.account_no.clone(),
+                outcome: p.outcome.to_owned(),
+                differences: vec![
+                    format!("{} {} {} {}", p.paid_on, p.amount, p.channel, p.receipt_no)
+                        .trim_end()
+                        .to_owned(),
+                ],
+            })
+            .collect(),
+        error_file,
+        amount_file: c.amount_file.to_string(),
+        amount_db: if report.dry_run {
+            String::new()
+        } else {
+            c.amount_db.to_string()
+        },
+        ..pb::ImportReport::default()
+    }
+}
+
+/// A readings import in the report of the wire: the consumption sums in
+/// m³ to the litre (the database's only after a commit); the balance and
+/// arrears fields stay empty; the preview names each row's date and
 /// reading.
 fn readings_report_to_wire(
     report: &import::readings::Report,
@@ -131,16 +186,7 @@ fn readings_report_to_wire(
         db_balance: String::new(),
         db_arrears: String::new(),
         balanced: !report.dry_run && c.balanced(),
-        errors: report
-            .errors
-            .iter()
-            .map(|e| pb::ImportRowError {
-                row: e.row as i32,
-                field: e.field.clone(),
-                value: e.value.clone(),
-                reason: e.reason.clone(),
-            })
-            .collect(),
+        errors: errors_to_wire(&report.errors),
         preview: report
             .preview
             .iter()
@@ -153,7 +199,21 @@ fn readings_report_to_wire(
             .collect(),
         error_file,
         refused: false,
+        consumption_file: m3(c.consumption_file),
+        consumption_db: if report.dry_run {
+            String::new()
+        } else {
+            m3(c.consumption_db)
+        },
+        ..pb::ImportReport::default()
     }
+}
+
+/// m³ to the litre, as readings are kept.
+fn m3(value: rust_decimal::Decimal) -> String {
+    let mut value = value;
+    value.rescale(3);
+    value.to_string()
 }
 
 fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb::ImportReport {
@@ -196,6 +256,7 @@ fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb:
             .collect(),
         error_file,
         refused: false,
+        ..pb::ImportReport::default()
     }
 }
 
@@ -347,11 +408,6 @@ impl ImportService for ImportApi {
         let caller = Caller::of(&request)?.clone();
         let input = request.into_inner();
         let kind = kind_from_wire(input.kind)?;
-        if kind == ImportKind::Payments {
-            return Err(Status::unimplemented(
-                "payments history imports come with the counter module; their template is available",
-            ));
-        }
         let policy = match pb::ImportPolicy::try_from(input.policy) {
             Ok(pb::ImportPolicy::Update) => Policy::Update,
             Ok(pb::ImportPolicy::Skip) => Policy::Skip,
@@ -415,17 +471,24 @@ impl ImportService for ImportApi {
                     progress: Some(&progress),
                     cancel: Some(&cancel),
                 };
-                let result = if kind == ImportKind::Readings {
-                    import::import_readings_file_named(
+                let result = match kind {
+                    ImportKind::Readings => import::import_readings_file_named(
                         &mut connection,
                         &actor,
                         &upload.file_name,
                         &upload.sha256,
                         &request,
                     )
-                    .map(|(report, _)| Wire::Readings(report))
-                } else {
-                    import::import_accounts_file_named(
+                    .map(|(report, _)| Wire::Readings(report)),
+                    ImportKind::Payments => import::import_payments_file_named(
+                        &mut connection,
+                        &actor,
+                        &upload.file_name,
+                        &upload.sha256,
+                        &request,
+                    )
+                    .map(|(report, _)| Wire::Payments(report)),
+                    ImportKind::Accounts => import::import_accounts_file_named(
                         &mut connection,
                         &state.pii,
                         &actor,
@@ -433,12 +496,13 @@ impl ImportService for ImportApi {
                         &upload.sha256,
                         &request,
                     )
-                    .map(|(report, _)| Wire::Accounts(report))
+                    .map(|(report, _)| Wire::Accounts(report)),
                 };
                 let error_file = std::fs::read(&error_path).unwrap_or_default();
                 match result {
                     Ok(Wire::Accounts(report)) => Ok(report_to_wire(&report, error_file)),
                     Ok(Wire::Readings(report)) => Ok(readings_report_to_wire(&report, error_file)),
+                    Ok(Wire::Payments(report)) => Ok(payments_report_to_wire(&report, error_file)),
                     Err(import::FileImportError::Import(
                         import::accounts::ImportError::Invalid { rows, .. },
                     )) => Ok(pb::ImportReport {

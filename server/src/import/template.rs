@@ -35,7 +35,15 @@ pub fn write(path: &Path, kind: ImportKind) -> Result<(), XlsxError> {
         let choices: Option<&[&str]> = match field.key {
             "customer_type" => Some(&["居民", "商业", "工业", "公福"]),
             "meter_type" => Some(&["机械表", "IC卡表", "物联网表"]),
-            "channel" => Some(&["现金", "银行卡", "微信", "支付宝", "银行代收"]),
+            "channel" => Some(&[
+                "现金",
+                "银行卡",
+                "微信",
+                "支付宝",
+                "银行代收",
+                "网上缴费",
+                "其他",
+            ]),
             _ => None,
         };
         if let Some(choices) = choices {
@@ -92,7 +100,14 @@ pub fn write(path: &Path, kind: ImportKind) -> Result<(), XlsxError> {
             ],
         ],
         ImportKind::Readings => &[&["1000000001", "JK000001", "2023-03-01", "132.5", "刘强"]],
-        ImportKind::Payments => &[&["1000000001", "2023-03-05", "120.50", "微信", "R20230305001"]],
+        ImportKind::Payments => &[&[
+            "1000000001",
+            "2023-03-05",
+            "120.50",
+            "微信",
+            "R20230305001",
+            "刘敏",
+        ]],
     };
     for (row, values) in examples.iter().enumerate() {
         for (column, value) in values.iter().enumerate().take(fields.len()) {

@@ -65,21 +65,27 @@ pub struct ReportView {
     pub preview: Vec<PreviewLine>,
     /// Rows that are (or would be) imported: new, updated or unchanged.
     pub importable: i64,
-    pub file_balance: String,
-    pub file_arrears: String,
+    /// The file's sums a dry run announces: prepayments and arrears of an
+    /// accounts ledger, the consumption of a readings history, the amount
+    /// of a payments history.
+    pub facts: Vec<(Key, String)>,
     pub certificate: Vec<CertificateLine>,
     pub balanced: bool,
+    /// What a balanced certificate proves, for the kind.
+    pub balanced_note: Key,
 }
 
-/// The report in the user's language; `labels` gives the server's label of
-/// a field key (from the inspection).
+/// The report of an import of `kind` in the user's language; `labels`
+/// gives the server's label of a field key (from the inspection).
 pub fn report_view<'a>(
     language: Language,
+    kind: pb::ImportKind,
     report: &pb::ImportReport,
     labels: impl Fn(&str) -> Option<&'a str> + Copy,
 ) -> ReportView {
     let tone_if = |value: i32, tone: Tone| if value > 0 { tone } else { Tone::Neutral };
-    let counts = vec![
+    let history = kind != pb::ImportKind::Accounts;
+    let mut counts = vec![
         Count {
             label: Key::RowsRead,
             value: report.rows_read,
@@ -111,6 +117,11 @@ pub fn report_view<'a>(
             tone: tone_if(report.rows_invalid, Tone::Bad),
         },
     ];
+    if history {
+        // History is never updated or skipped: a row is new, already
+        // there, or refused.
+        counts.retain(|count| !matches!(count.label, Key::RowsUpdated | Key::RowsSkipped));
+    }
     let errors = report
         .errors
         .iter()
@@ -138,20 +149,49 @@ pub fn report_view<'a>(
                 .join("\n"),
         })
         .collect();
-    let certificate = vec![
-        CertificateLine {
-            item: Key::Prepayment,
-            file: money(&report.file_balance),
-            database: money(&report.db_balance),
-            agrees: same_amount(&report.file_balance, &report.db_balance),
-        },
-        CertificateLine {
-            item: Key::Arrears,
-            file: money(&report.file_arrears),
-            database: money(&report.db_arrears),
-            agrees: same_amount(&report.file_arrears, &report.db_arrears),
-        },
-    ];
+    let (facts, certificate, balanced_note) = match kind {
+        pb::ImportKind::Readings => (
+            vec![(Key::FileConsumption, cubic_metres(&report.consumption_file))],
+            vec![CertificateLine {
+                item: Key::Consumption,
+                file: cubic_metres(&report.consumption_file),
+                database: cubic_metres(&report.consumption_db),
+                agrees: same_amount(&report.consumption_file, &report.consumption_db),
+            }],
+            Key::BalancedNoteReadings,
+        ),
+        pb::ImportKind::Payments => (
+            vec![(Key::FileAmount, money(&report.amount_file))],
+            vec![CertificateLine {
+                item: Key::AmountPaid,
+                file: money(&report.amount_file),
+                database: money(&report.amount_db),
+                agrees: same_amount(&report.amount_file, &report.amount_db),
+            }],
+            Key::BalancedNotePayments,
+        ),
+        pb::ImportKind::Accounts | pb::ImportKind::Unspecified => (
+            vec![
+                (Key::FileBalance, money(&report.file_balance)),
+                (Key::FileArrears, money(&report.file_arrears)),
+            ],
+            vec![
+                CertificateLine {
+                    item: Key::Prepayment,
+                    file: money(&report.file_balance),
+                    database: money(&report.db_balance),
+                    agrees: same_amount(&report.file_balance, &report.db_balance),
+                },
+                CertificateLine {
+                    item: Key::Arrears,
+                    file: money(&report.file_arrears),
+                    database: money(&report.db_arrears),
+                    agrees: same_amount(&report.file_arrears, &report.db_arrears),
+                },
+            ],
+            Key::BalancedNote,
+        ),
+    };
     ReportView {
         counts,
         errors,
@@ -160,11 +200,34 @@ pub fn report_view<'a>(
         importable: i64::from(report.rows_new)
             + i64::from(report.rows_updated)
             + i64::from(report.rows_unchanged),
-        file_balance: money(&report.file_balance),
-        file_arrears: money(&report.file_arrears),
+        facts,
         certificate,
         balanced: report.balanced,
+        balanced_note,
     }
+}
+
+/// "1,165.500 m³" from the wire's decimal string; empty stays empty (a
+/// dry run has no database figure). Text only: no float touches a volume.
+pub fn cubic_metres(volume: &str) -> String {
+    let volume = volume.trim();
+    if volume.is_empty() {
+        return String::new();
+    }
+    let (sign, unsigned) = match volume.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", volume),
+    };
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let grouped = whole
+        .parse::<i64>()
+        .map(import::grouped)
+        .unwrap_or_else(|_| whole.to_owned());
+    let mut litres = fraction.to_owned();
+    while litres.len() < 3 {
+        litres.push('0');
+    }
+    format!("{sign}{grouped}.{litres} m³")
 }
 
 fn outcome_tone(outcome: &str) -> Tone {
@@ -368,7 +431,7 @@ pub fn certificate_view<'a>(
     });
 
     let note: Element<'a, Message> = if view.balanced {
-        text(tr(language, Key::BalancedNote))
+        text(tr(language, view.balanced_note))
             .size(13)
             .style(theme::text::success)
             .into()
@@ -439,12 +502,13 @@ mod tests {
             ],
             error_file: vec![1, 2, 3],
             refused: false,
+            ..pb::ImportReport::default()
         }
     }
 
     #[test]
     fn a_report_reads_in_the_users_words() {
-        let view = report_view(ZH, &dry_run(), labels);
+        let view = report_view(ZH, pb::ImportKind::Accounts, &dry_run(), labels);
 
         let counts: Vec<(Key, i32, Tone)> = view
             .counts
@@ -478,8 +542,69 @@ mod tests {
             "户名：王芳 → 王芳芳\n预存款：100.00 → 120.50"
         );
         assert_eq!(view.importable, 9);
-        assert_eq!(view.file_balance, "¥6,822.10");
-        assert_eq!(view.file_arrears, "¥1,236.55");
+        assert_eq!(
+            view.facts,
+            vec![
+                (Key::FileBalance, "¥6,822.10".to_owned()),
+                (Key::FileArrears, "¥1,236.55".to_owned()),
+            ]
+        );
+        assert_eq!(view.balanced_note, Key::BalancedNote);
+    }
+
+    #[test]
+    fn histories_certify_their_own_sums() {
+        let readings = pb::ImportReport {
+            rows_new: 3,
+            consumption_file: "1165.5".into(),
+            consumption_db: "1165.500".into(),
+            balanced: true,
+            ..pb::ImportReport::default()
+        };
+        let view = report_view(ZH, pb::ImportKind::Readings, &readings, labels);
+        assert_eq!(
+            view.certificate,
+            vec![CertificateLine {
+                item: Key::Consumption,
+                file: "1,165.500 m³".into(),
+                database: "1,165.500 m³".into(),
+                agrees: true,
+            }]
+        );
+        assert_eq!(
+            view.facts,
+            vec![(Key::FileConsumption, "1,165.500 m³".to_owned())]
+        );
+        assert_eq!(view.balanced_note, Key::BalancedNoteReadings);
+        let labels_of_counts: Vec<Key> = view.counts.iter().map(|c| c.label).collect();
+        assert_eq!(
+            labels_of_counts,
+            [
+                Key::RowsRead,
+                Key::RowsNew,
+                Key::RowsUnchanged,
+                Key::RowsInvalid
+            ]
+        );
+
+        let payments = pb::ImportReport {
+            amount_file: "1126.00".into(),
+            amount_db: "1125.99".into(),
+            ..pb::ImportReport::default()
+        };
+        let view = report_view(ZH, pb::ImportKind::Payments, &payments, labels);
+        assert_eq!(
+            view.certificate,
+            vec![CertificateLine {
+                item: Key::AmountPaid,
+                file: "¥1,126.00".into(),
+                database: "¥1,125.99".into(),
+                agrees: false,
+            }]
+        );
+        assert_eq!(view.facts, vec![(Key::FileAmount, "¥1,126.00".to_owned())]);
+        assert_eq!(cubic_metres(""), "");
+        assert_eq!(cubic_metres("-0.5"), "-0.500 m³");
     }
 
     #[test]
@@ -493,7 +618,7 @@ mod tests {
             balanced: false,
             ..pb::ImportReport::default()
         };
-        let view = report_view(ZH, &report, labels);
+        let view = report_view(ZH, pb::ImportKind::Accounts, &report, labels);
         assert_eq!(
             view.certificate,
             vec![
@@ -527,7 +652,7 @@ mod tests {
                 .collect(),
             ..pb::ImportReport::default()
         };
-        let view = report_view(ZH, &report, labels);
+        let view = report_view(ZH, pb::ImportKind::Accounts, &report, labels);
         assert_eq!(view.errors.len(), ERRORS_SHOWN);
         assert_eq!(view.hidden_errors, 50);
         assert_eq!(view.errors[0].field, "整行");
