@@ -20,6 +20,7 @@ pub struct Config {
     pub tls: TlsConfig,
     pub billing: crate::billing::run::Settings,
     pub counter: crate::counter::Settings,
+    pub invoices: crate::invoices::Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -294,7 +295,21 @@ allocation = "{allocation}"
 gateway_timeout_ms = {gateway_timeout_ms}
 # Signed channel notifications older than this are refused. Default 600.
 notification_max_age_seconds = {notification_max_age}
+
+[invoices]
+# The seller as printed on invoices (its name is server.company_name):
+# taxpayer id (统一社会信用代码), address and phone, bank and account.
+seller_tax_id = "{seller_tax_id}"
+seller_address_phone = "{seller_address_phone}"
+seller_bank_account = "{seller_bank_account}"
+# How long to wait for the invoicing platform before an invoice's outcome is
+# recorded as unknown (and queried later). Default 15000.
+platform_timeout_ms = {platform_timeout_ms}
 "#,
+            seller_tax_id = self.invoices.seller_tax_id.replace('"', "\\\""),
+            seller_address_phone = self.invoices.seller_address_phone.replace('"', "\\\""),
+            seller_bank_account = self.invoices.seller_bank_account.replace('"', "\\\""),
+            platform_timeout_ms = self.invoices.platform_timeout_ms,
             allocation = match self.counter.allocation {
                 crate::counter::AllocationOrder::LateFeeFirst => "late_fee_first",
                 crate::counter::AllocationOrder::PrincipalFirst => "principal_first",

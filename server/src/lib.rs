@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod invoices;
 pub mod ledger;
 pub mod pg;
 pub mod pii;

@@ -125,6 +125,11 @@ enum Command {
         #[command(subcommand)]
         command: counter_cli::ReceiptCommand,
     },
+    /// Invoices (发票).
+    Invoice {
+        #[command(subcommand)]
+        command: counter_cli::InvoiceCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -432,6 +437,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BillRun(args) => billing_cli::bill_run(args),
         Command::Ledger { command } => counter_cli::ledger(command),
         Command::Receipt { command } => counter_cli::receipt(command),
+        Command::Invoice { command } => counter_cli::invoice(command),
     }
 }
 

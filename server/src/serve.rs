@@ -8,8 +8,8 @@ use gascis_common::proto::{
     v1::{
         archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
         billing_service_server::BillingServiceServer, counter_service_server::CounterServiceServer,
-        import_service_server::ImportServiceServer, system_service_server::SystemServiceServer,
-        user_service_server::UserServiceServer,
+        import_service_server::ImportServiceServer, invoice_service_server::InvoiceServiceServer,
+        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -19,7 +19,8 @@ use crate::{
     api::import_service::ImportApi,
     api::{
         AppState, archive_service::ArchiveApi, auth_service::AuthApi, billing_service::BillingApi,
-        counter_service::CounterApi, system_service::SystemApi, user_service::UserApi,
+        counter_service::CounterApi, invoice_service::InvoiceApi, system_service::SystemApi,
+        user_service::UserApi,
     },
     auth::{
         AuthSettings,
@@ -42,6 +43,8 @@ pub struct ServeOptions {
     pub pii: Arc<crate::pii::PiiKeys>,
     /// Payment channels (WeChat, Alipay, bank) and their signing secret.
     pub gateways: Arc<crate::counter::gateways::Gateways>,
+    /// The invoicing platform (a simulator in this build).
+    pub invoice_platform: Arc<dyn crate::invoices::platform::InvoicePlatform>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,6 +157,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         key_pem,
         pii,
         gateways,
+        invoice_platform,
     } = options;
     let address = config.server.listen;
     // Bind first: a port in use is the commonest start-up failure, and it
@@ -207,6 +211,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     health
         .set_serving::<CounterServiceServer<CounterApi>>()
         .await;
+    health
+        .set_serving::<InvoiceServiceServer<InvoiceApi>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -240,6 +247,10 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         .add_service(CounterServiceServer::new(CounterApi {
             state: Arc::clone(&state),
             gateways: Arc::clone(&gateways),
+        }))
+        .add_service(InvoiceServiceServer::new(InvoiceApi {
+            state: Arc::clone(&state),
+            platform: invoice_platform,
         }))
         .add_service(
             ImportServiceServer::new(ImportApi {
