@@ -544,6 +544,32 @@ pub(crate) fn release_claims(
     Ok(())
 }
 
+/// The standing invoice (number, or request number while not issued) a
+/// payment or a bill is on, if any. Voids and bill cancellations ask
+/// first: what was invoiced is reversed on paper before it is reversed in
+/// the ledger.
+pub fn standing_invoice_of(
+    connection: &mut PgConnection,
+    payment_id: Option<i64>,
+    bill_id: Option<i64>,
+) -> Result<Option<String>> {
+    #[derive(QueryableByName)]
+    struct Holder {
+        #[diesel(sql_type = Text)]
+        invoice: String,
+    }
+    let holder: Option<Holder> = sql_query(
+        "SELECT coalesce(i.invoice_no, i.request_no) AS invoice FROM invoice_claims c \
+         JOIN invoices i ON i.id = c.invoice_id \
+         WHERE c.released_at IS NULL AND (c.payment_id = $1 OR c.bill_id = $2) LIMIT 1",
+    )
+    .bind::<Nullable<BigInt>, _>(payment_id)
+    .bind::<Nullable<BigInt>, _>(bill_id)
+    .get_result(connection)
+    .optional()?;
+    Ok(holder.map(|h| h.invoice))
+}
+
 /// What to search for; empty texts and None match everything.
 #[derive(Debug, Clone, Default)]
 pub struct Search {

@@ -82,6 +82,10 @@ struct Fixture {
     payment_no: String,
     /// A payment of today, voided.
     voided_no: String,
+    /// A payment of today (30.00 prepaid), standing.
+    today_no: String,
+    cashier: i64,
+    supervisor: i64,
 }
 
 /// An account of 某某餐饮管理有限公司 billed for two months under
@@ -234,11 +238,15 @@ fn fixture(connection: &mut PgConnection) -> Fixture {
         today,
     )
     .unwrap();
+    let today_no = pay(connection, "fixture-3", "30.00", today);
     Fixture {
         account_no: bills[0].account_no.clone(),
         bills: bills.iter().map(|b| b.id).collect(),
         payment_no,
         voided_no,
+        today_no,
+        cashier,
+        supervisor,
     }
 }
 
@@ -499,6 +507,15 @@ async fn bills_are_invoiced_line_by_line_once_and_print_with_tax_and_daxie() {
     assert_split_sums(&invoice);
     assert_eq!(invoice.amount_in_words, "壹仟零伍拾伍元整");
     assert_eq!(invoice.account_nos, vec![desk.fixture.account_no.clone()]);
+    let db = desk.server.db.clone();
+    let bill = bills[0];
+    tokio::task::spawn_blocking(move || {
+        let refused =
+            run::cancel_bill(&mut db.app().unwrap(), &actor(), bill, "读数有误").unwrap_err();
+        assert!(refused.to_string().contains("红冲"), "{refused}");
+    })
+    .await
+    .unwrap();
 
     // The same key and content: the same invoice; other content: refused.
     let again = desk
@@ -633,6 +650,46 @@ async fn a_payment_shows_late_fees_taxed_and_prepayment_untaxed() {
         .unwrap_err();
     assert_eq!(voided.code(), Code::FailedPrecondition);
     assert!(voided.message().contains("voided"), "{}", voided.message());
+
+    // What is invoiced is reversed on paper before it is reversed in the
+    // ledger: no void of an invoiced payment, no cancel of an invoiced bill.
+    let today = desk
+        .issue(pb::IssueInvoiceRequest {
+            idempotency_key: "p-4".to_owned(),
+            kind: "ordinary".to_owned(),
+            payment_nos: vec![desk.fixture.today_no.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(today.lines.len(), 1);
+    assert_eq!(today.lines[0].item_name, "预付燃气费");
+    let (cashier, supervisor, today_no) = (
+        desk.fixture.cashier,
+        desk.fixture.supervisor,
+        desk.fixture.today_no.clone(),
+    );
+    let db = desk.server.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut connection = db.app().unwrap();
+        let refused = voids::void(
+            &mut connection,
+            &Approved {
+                user_id: cashier,
+                username: "lijing".to_owned(),
+                is_supervisor: false,
+                supervisor_id: supervisor,
+            },
+            &today_no,
+            "void-2",
+            "收错户",
+            gascis_server::archive::today(),
+        )
+        .unwrap_err();
+        assert!(refused.to_string().contains("红冲"), "{refused}");
+    })
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
