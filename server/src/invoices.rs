@@ -731,3 +731,93 @@ pub fn pdf(connection: &mut PgConnection, number: &str) -> Result<(String, Vec<u
     };
     Ok((format!("{prefix}-{name}.pdf"), pdf))
 }
+
+/// What a reconciliation pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    pub issued: i64,
+    pub failed: i64,
+    pub still_unknown: i64,
+}
+
+/// Runs diesel work on the blocking pool (the reconciler has no request
+/// state to borrow `api::with_connection` from).
+async fn on_pool<T, F>(pool: &crate::db::PgPool, work: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut PgConnection) -> Result<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut connection = crate::api::connection(&pool)?;
+        work(&mut connection)
+    })
+    .await
+    .map_err(|error| Error::Internal(format!("reconcile invoices: {error}")))?
+}
+
+/// Settles every invoice whose outcome has been open for longer than
+/// `settle_after`: a pending one (the server stopped before it asked) is
+/// asked again — the platform issues a request number at most once — and
+/// an unknown one is queried. An answer that does not come leaves it
+/// unknown for the next pass.
+pub async fn reconcile(
+    pool: &crate::db::PgPool,
+    platform: &Arc<dyn platform::InvoicePlatform>,
+    settings: &Settings,
+    settle_after: chrono::Duration,
+) -> Result<Reconciled> {
+    let cutoff = Utc::now() - settle_after;
+    let open = on_pool(pool, move |connection| {
+        issue::unresolved(connection, cutoff)
+    })
+    .await?;
+    let timeout = Duration::from_millis(settings.platform_timeout_ms);
+    let lost = || format!("no answer within {} ms", timeout.as_millis());
+    let mut done = Reconciled::default();
+    for id in open {
+        let view = on_pool(pool, move |connection| load(connection, id)).await?;
+        let settlement = if view.invoice.status == "pending" {
+            let request = on_pool(pool, move |connection| {
+                issue::platform_request(connection, id)
+            })
+            .await?;
+            issue::Settlement::from(
+                call_platform(
+                    Arc::clone(platform),
+                    timeout,
+                    move |platform| {
+                        if request.red.is_some() {
+                            platform.issue_red(&request)
+                        } else {
+                            platform.issue(&request)
+                        }
+                    },
+                    platform::IssueOutcome::Unknown { detail: lost() },
+                )
+                .await,
+            )
+        } else {
+            let request_no = view.invoice.request_no.clone();
+            issue::Settlement::from(
+                call_platform(
+                    Arc::clone(platform),
+                    timeout,
+                    move |platform| platform.query(&request_no),
+                    platform::QueryOutcome::Unknown { detail: lost() },
+                )
+                .await,
+            )
+        };
+        match &settlement {
+            issue::Settlement::Issued(_) => done.issued += 1,
+            issue::Settlement::Refused(_) => done.failed += 1,
+            issue::Settlement::Unknown(_) => done.still_unknown += 1,
+        }
+        on_pool(pool, move |connection| {
+            issue::settle(connection, id, &settlement, "reconciler")
+        })
+        .await?;
+    }
+    Ok(done)
+}

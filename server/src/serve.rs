@@ -107,12 +107,15 @@ impl Drop for RunningServer {
     }
 }
 
-/// Every minute, payments whose outcome has been unknown for two minutes
-/// are looked up with their channel (a person can also ask at once).
+/// Every minute, payments and invoices whose outcome has been unknown for
+/// two minutes are looked up with their channel or the invoicing platform
+/// (a person can also ask at once).
 async fn reconcile_now_and_then(
     pool: db::PgPool,
     gateways: Arc<crate::counter::gateways::Gateways>,
     settings: crate::counter::Settings,
+    invoice_platform: Arc<dyn crate::invoices::platform::InvoicePlatform>,
+    invoice_settings: crate::invoices::Settings,
 ) {
     let mut interval = tokio::time::interval(Duration::from_secs(60));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -129,6 +132,18 @@ async fn reconcile_now_and_then(
             Ok(done) if done == Default::default() => {}
             Ok(done) => tracing::info!(?done, "reconciled payments of unknown outcome"),
             Err(error) => tracing::warn!(%error, "reconciling payments failed"),
+        }
+        match crate::invoices::reconcile(
+            &pool,
+            &invoice_platform,
+            &invoice_settings,
+            chrono::Duration::minutes(2),
+        )
+        .await
+        {
+            Ok(done) if done == Default::default() => {}
+            Ok(done) => tracing::info!(?done, "resolved invoices of unknown outcome"),
+            Err(error) => tracing::warn!(%error, "resolving invoices failed"),
         }
     }
 }
@@ -250,7 +265,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         }))
         .add_service(InvoiceServiceServer::new(InvoiceApi {
             state: Arc::clone(&state),
-            platform: invoice_platform,
+            platform: Arc::clone(&invoice_platform),
         }))
         .add_service(
             ImportServiceServer::new(ImportApi {
@@ -274,6 +289,8 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         state.pool.clone(),
         gateways,
         config.counter.clone(),
+        invoice_platform,
+        config.invoices.clone(),
     ));
     tracing::info!(%local_addr, "gRPC over TLS listening");
     Ok(RunningServer {

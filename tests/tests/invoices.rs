@@ -742,22 +742,48 @@ async fn a_lost_answer_is_unknown_until_the_platform_is_queried() {
     assert_eq!(failed.status, "failed");
     let events: Vec<&str> = failed.events.iter().map(|e| e.to_status.as_str()).collect();
     assert_eq!(events, vec!["pending", "unknown", "failed"]);
+    // A refusal by the platform fails the invoice and frees its bill.
+    platform.script_next_issue(Scripted::Refuse("购买方信息有误".to_owned()));
+    let refused = desk
+        .issue(for_bills("u-3a", "ordinary", &desk.fixture.bills[1..]))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, "failed");
+    assert!(refused.status_detail.contains("购买方信息有误"));
     let retried = desk
         .issue(for_bills("u-3", "ordinary", &desk.fixture.bills[1..]))
         .await
         .unwrap();
     assert_eq!(retried.status, "issued");
-    // A refusal by the platform releases the bill at once.
-    platform.script_next_issue(Scripted::Refuse("购买方信息有误".to_owned()));
-    let refused = desk
+    // The server's reconciler resolves what nobody asked about.
+    platform.script_next_issue(Scripted::TimeOut { issued: true });
+    let lost = desk
         .issue(pb::IssueInvoiceRequest {
-            idempotency_key: "u-4".to_owned(),
-            kind: "ordinary".to_owned(),
-            payment_nos: vec![desk.fixture.voided_no.clone()],
+            idempotency_key: "u-5".to_owned(),
+            kind: "digital".to_owned(),
+            payment_nos: vec![desk.fixture.today_no.clone()],
             ..Default::default()
         })
-        .await;
-    assert!(refused.is_err());
+        .await
+        .unwrap();
+    assert_eq!(lost.status, "unknown");
+    let app_url = desk.server.db.app_url.clone();
+    let pool = tokio::task::spawn_blocking(move || gascis_server::db::pool(&app_url, 2))
+        .await
+        .unwrap()
+        .unwrap();
+    let as_dyn: std::sync::Arc<dyn gascis_server::invoices::platform::InvoicePlatform> =
+        platform.clone();
+    let done = gascis_server::invoices::reconcile(
+        &pool,
+        &as_dyn,
+        &Default::default(),
+        chrono::Duration::zero(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((done.issued, done.failed, done.still_unknown), (1, 0, 0));
+    assert_eq!(desk.get(&lost.request_no).await.status, "issued");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
