@@ -185,6 +185,13 @@ impl Config {
         if self.tls.hostnames.is_empty() && self.tls.ip_addresses.is_empty() {
             return Err(invalid("tls needs at least one host name or IP address"));
         }
+        let seller_tax_id = self.invoices.seller_tax_id.trim();
+        if !seller_tax_id.is_empty()
+            && let Err(error) =
+                gascis_common::tax_id::validate_unified_social_credit_code(seller_tax_id)
+        {
+            return Err(invalid(&format!("invoices.seller_tax_id: {error}")));
+        }
         for ip in &self.tls.ip_addresses {
             if ip.parse::<std::net::IpAddr>().is_err() {
                 return Err(invalid(&format!(
@@ -371,5 +378,11 @@ mod tests {
         assert!(error.contains("listen"), "{error}");
         assert!(Config::parse("[server]\nlistn = \"x\"", "t").is_err());
         assert!(Config::parse("[tls]\nip_addresses = [\"nope\"]", "t").is_err());
+        let error = Config::parse("[invoices]\nseller_tax_id = \"91110000100005220C\"", "t")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("invoices.seller_tax_id"), "{error}");
+        assert!(Config::parse("[invoices]\nseller_tax_id = \"91110000100005220B\"", "t").is_ok());
     }
 }

@@ -978,6 +978,38 @@ async fn invoice_red_reversal_states() {
         .await
         .unwrap();
     assert_eq!(fourth.status, "issued");
+    // Who did what is in the audit log.
+    let db = desk.server.db.clone();
+    let kinds = tokio::task::spawn_blocking(move || {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Kind {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+        }
+        let rows: Vec<Kind> = diesel::sql_query(
+            "SELECT DISTINCT kind FROM audit_events WHERE rpc LIKE '/gascis.v1.InvoiceService/%'",
+        )
+        .load(&mut db.app().unwrap())
+        .unwrap();
+        rows.into_iter().map(|r| r.kind).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for kind in [
+        "invoice_issued",
+        "red_confirmation_requested",
+        "red_confirmation_recorded",
+        "red_confirmation_answered_by_buyer",
+        "red_confirmation_confirmed",
+        "red_confirmation_refused",
+        "red_invoice_issued",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "{kind} not audited: {kinds:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

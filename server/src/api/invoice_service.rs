@@ -597,7 +597,17 @@ impl InvoiceService for InvoiceApi {
         .await
         .map_err(platform_error)?;
         let (form, invoice_no) = with_connection(&self.state, move |connection| {
+            let before = red::form(connection, &answer.form_no)?;
             let form = red::record_answer(connection, &answer, "buyer", &caller.username)?;
+            if form.status != before.status {
+                audit_event(
+                    connection,
+                    &caller,
+                    "red_confirmation_answered_by_buyer",
+                    "/gascis.v1.InvoiceService/RefreshRedConfirmation",
+                    &format!("{} {} -> {}", form.form_no, before.status, form.status),
+                )?;
+            }
             let invoice = invoices::load(connection, form.invoice_id)?;
             Ok((form, invoice.invoice.invoice_no.unwrap_or_default()))
         })
