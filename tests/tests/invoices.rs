@@ -1154,3 +1154,46 @@ async fn invoices_are_searched_and_paged_and_roles_are_enforced() {
         second.amount_in_words
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_requests_for_one_bill_make_one_invoice_and_the_database_refuses_a_second_claim() {
+    let desk = desk().await;
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let mut client = desk.client();
+        let token = desk.cashier.clone();
+        let request = for_bills(&format!("race-{n}"), "ordinary", &desk.fixture.bills[..1]);
+        tasks.push(tokio::spawn(async move {
+            client
+                .issue_invoice(authed(request, &token))
+                .await
+                .map(tonic::Response::into_inner)
+        }));
+    }
+    let mut issued = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(invoice) => issued.push(invoice.invoice_no),
+            Err(status) => assert_eq!(status.code(), Code::AlreadyExists, "{status:?}"),
+        }
+    }
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    // Not a check in code: the database itself refuses a second standing
+    // claim of the same bill.
+    let db = desk.server.db.clone();
+    let bill = desk.fixture.bills[0];
+    let refused = tokio::task::spawn_blocking(move || {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(
+            "INSERT INTO invoice_claims (invoice_id, bill_id) \
+             SELECT invoice_id, bill_id FROM invoice_claims WHERE bill_id = $1",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(bill)
+        .execute(&mut db.app().unwrap())
+        .unwrap_err()
+        .to_string()
+    })
+    .await
+    .unwrap();
+    assert!(refused.contains("invoice_claims_one_per_bill"), "{refused}");
+}
