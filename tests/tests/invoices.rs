@@ -651,6 +651,27 @@ async fn a_payment_shows_late_fees_taxed_and_prepayment_untaxed() {
     assert_eq!(voided.code(), Code::FailedPrecondition);
     assert!(voided.message().contains("voided"), "{}", voided.message());
 
+    // A cancelled bill (and the revision that cancels it) is not invoiced.
+    let db = desk.server.db.clone();
+    let bill = desk.fixture.bills[1];
+    let cancelling = tokio::task::spawn_blocking(move || {
+        run::cancel_bill(&mut db.app().unwrap(), &actor(), bill, "读数有误").unwrap()
+    })
+    .await
+    .unwrap();
+    for id in [bill, cancelling] {
+        let refused = desk
+            .issue(for_bills(&format!("p-c{id}"), "ordinary", &[id]))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+        assert!(
+            refused.message().contains("cancelled"),
+            "{}",
+            refused.message()
+        );
+    }
+
     // What is invoiced is reversed on paper before it is reversed in the
     // ledger: no void of an invoiced payment, no cancel of an invoiced bill.
     let today = desk
