@@ -267,7 +267,8 @@ async fn the_small_ledger_through_the_import_screen() -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn templates_for_every_kind_and_a_readings_dry_run_against_the_server() -> anyhow::Result<()> {
+async fn templates_for_every_kind_and_a_readings_dry_run_against_the_server() -> anyhow::Result<()>
+{
     let server = TestServer::start().await?;
     server
         .create_user("zhaomin", "赵敏", "back-office-1", &[Role::BackOffice])

@@ -12,6 +12,7 @@ pub mod phone;
 pub mod proto;
 pub mod role;
 pub mod tariff;
+pub mod tax_id;
 pub mod upper_numerals;
 
 pub use money::{Money, MoneyError};

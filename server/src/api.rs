@@ -5,6 +5,7 @@ pub mod auth_service;
 pub mod billing_service;
 pub mod counter_service;
 pub mod import_service;
+pub mod invoice_service;
 pub mod system_service;
 pub mod user_service;
 

@@ -319,6 +319,11 @@ pub async fn serve(dir: &DataDir, before_ready: impl FnOnce(SocketAddr)) -> anyh
         gateways: std::sync::Arc::new(crate::counter::gateways::Gateways::simulated(
             &dir.channel_secret()?,
         )),
+        // No production platform is reachable from this build: the
+        // simulator stands behind the same trait a real adapter implements.
+        invoice_platform: std::sync::Arc::new(
+            crate::invoices::simulator::SimulatedInvoicePlatform::new(),
+        ),
     })
     .await;
     let mut server = match started_server {

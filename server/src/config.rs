@@ -22,6 +22,7 @@ pub struct Config {
     pub counter: crate::counter::Settings,
     pub notices: crate::notices::Settings,
     pub jobs: crate::jobs::Settings,
+    pub invoices: crate::invoices::Settings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +190,13 @@ impl Config {
         if self.tls.hostnames.is_empty() && self.tls.ip_addresses.is_empty() {
             return Err(invalid("tls needs at least one host name or IP address"));
         }
+        let seller_tax_id = self.invoices.seller_tax_id.trim();
+        if !seller_tax_id.is_empty()
+            && let Err(error) =
+                gascis_common::tax_id::validate_unified_social_credit_code(seller_tax_id)
+        {
+            return Err(invalid(&format!("invoices.seller_tax_id: {error}")));
+        }
         for ip in &self.tls.ip_addresses {
             if ip.parse::<std::net::IpAddr>().is_err() {
                 return Err(invalid(&format!(
@@ -300,6 +308,16 @@ gateway_timeout_ms = {gateway_timeout_ms}
 # Signed channel notifications older than this are refused. Default 600.
 notification_max_age_seconds = {notification_max_age}
 
+[invoices]
+# The seller as printed on invoices (its name is server.company_name):
+# taxpayer id (统一社会信用代码), address and phone, bank and account.
+seller_tax_id = "{seller_tax_id}"
+seller_address_phone = "{seller_address_phone}"
+seller_bank_account = "{seller_bank_account}"
+# How long to wait for the invoicing platform before an invoice's outcome is
+# recorded as unknown (and queried later). Default 15000.
+platform_timeout_ms = {platform_timeout_ms}
+
 [notices]
 # Bill notices (账单/欠费提醒) to customers' mobile phones. "off" (the
 # default): none are queued or sent. "simulated": messages are recorded and
@@ -331,6 +349,10 @@ iot_gateway = "{iot_gateway}"
 # Days an IoT account may stay below zero before its valve closes. Default 3.
 valve_grace_days = {valve_grace_days}
 "#,
+            seller_tax_id = self.invoices.seller_tax_id.replace('"', "\\\""),
+            seller_address_phone = self.invoices.seller_address_phone.replace('"', "\\\""),
+            seller_bank_account = self.invoices.seller_bank_account.replace('"', "\\\""),
+            platform_timeout_ms = self.invoices.platform_timeout_ms,
             notice_sender = match self.notices.sender {
                 crate::notices::SenderKind::Off => "off",
                 crate::notices::SenderKind::Simulated => "simulated",
@@ -408,5 +430,11 @@ mod tests {
         assert!(error.contains("listen"), "{error}");
         assert!(Config::parse("[server]\nlistn = \"x\"", "t").is_err());
         assert!(Config::parse("[tls]\nip_addresses = [\"nope\"]", "t").is_err());
+        let error = Config::parse("[invoices]\nseller_tax_id = \"91110000100005220C\"", "t")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("invoices.seller_tax_id"), "{error}");
+        assert!(Config::parse("[invoices]\nseller_tax_id = \"91110000100005220B\"", "t").is_ok());
     }
 }

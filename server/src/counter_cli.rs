@@ -1,5 +1,6 @@
-//! `gascis-server ledger check` and `gascis-server receipt pdf`: the
-//! counter's ledger and paper from the command line.
+//! `gascis-server ledger check`, `gascis-server receipt pdf` and
+//! `gascis-server invoice pdf`: the counter's ledger and paper from the
+//! command line.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -42,6 +43,21 @@ pub enum ReceiptCommand {
         /// Paper: roll80 (80 mm thermal roll) or a5.
         #[arg(long, default_value = "roll80", value_parser = ["roll80", "a5"])]
         paper: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum InvoiceCommand {
+    /// Render one invoice (blue or red) to a PDF file.
+    Pdf {
+        /// The invoice number (发票号码) or our request number (FP…).
+        invoice_no: String,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The data dir (configuration, TLS material, PostgreSQL cluster).
+        #[arg(long, value_name = "DIR", env = "GASCIS_DATA_DIR")]
+        data_dir: PathBuf,
     },
 }
 
@@ -124,5 +140,25 @@ pub fn receipt(command: ReceiptCommand) -> anyhow::Result<ExitCode> {
         printed.pdf.len(),
         if printed.reprint { ", 重打" } else { "" }
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn invoice(command: InvoiceCommand) -> anyhow::Result<ExitCode> {
+    let InvoiceCommand::Pdf {
+        invoice_no,
+        out,
+        data_dir,
+    } = command;
+    let dir = DataDir::new(&data_dir)?;
+    let (name, pdf) = commands::with_database(&dir, |_, app_url, _| {
+        let mut connection = db::connect(app_url)?;
+        Ok(gascis_server::invoices::pdf(
+            &mut connection,
+            invoice_no.trim(),
+        )?)
+    })?;
+    std::fs::write(&out, &pdf)
+        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", out.display()))?;
+    println!("{name} → {} ({} bytes)", out.display(), pdf.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod invoices;
 pub mod jobs;
 pub mod ledger;
 pub mod notices;

@@ -131,6 +131,11 @@ enum Command {
         #[command(subcommand)]
         command: jobs_cli::JobsCommand,
     },
+    /// Invoices (发票).
+    Invoice {
+        #[command(subcommand)]
+        command: counter_cli::InvoiceCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -439,6 +444,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger { command } => counter_cli::ledger(command),
         Command::Receipt { command } => counter_cli::receipt(command),
         Command::Jobs { command } => jobs_cli::jobs(command),
+        Command::Invoice { command } => counter_cli::invoice(command),
     }
 }
 

@@ -1,4 +1,5 @@
-//! PDF rendering of counter receipts and the cashier's day report.
+//! PDF rendering of counter receipts, the cashier's day report and VAT
+//! invoices.
 //!
 //! Pure: data in, PDF bytes out; no database. The callers mask personal data
 //! and choose what to print; this module only lays it out.
@@ -15,9 +16,11 @@
 mod canvas;
 mod day_report;
 pub mod font;
+mod invoice;
 mod receipt;
 
 pub use day_report::{ChannelTotal, CountAmount, DayReport, DayReportPayment, render_day_report};
+pub use invoice::{InvoiceDocument, InvoiceLine, InvoiceParty, invoice_texts, render_invoice};
 pub use receipt::{
     PaperSize, ReceiptBill, ReceiptDocument, ReceiptKind, ReceiptLine, RenderSummary, TierLine,
     receipt_summary, render_receipt,

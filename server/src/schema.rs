@@ -332,3 +332,132 @@ diesel::table! {
         // ids are filled and read by the merge SQL only.
     }
 }
+
+// Invoices (migration 2026-12-07-000010_invoices). Written and read with
+// SQL in `invoices`; mirrored here so the schema has one Rust map.
+diesel::table! {
+    invoices (id) {
+        id -> Int8,
+        request_no -> Text,
+        idempotency_key -> Text,
+        request_sha256 -> Bytea,
+        kind -> Text,
+        colour -> Text,
+        basis -> Text,
+        customer_id -> Int8,
+        original_invoice_id -> Nullable<Int8>,
+        red_confirmation_id -> Nullable<Int8>,
+        buyer_title -> Text,
+        buyer_tax_id -> Text,
+        buyer_address_phone -> Text,
+        buyer_bank_account -> Text,
+        buyer_email -> Text,
+        seller_name -> Text,
+        seller_tax_id -> Text,
+        seller_address_phone -> Text,
+        seller_bank_account -> Text,
+        total_amount -> Numeric,
+        total_net -> Numeric,
+        total_tax -> Numeric,
+        remark -> Text,
+        status -> Text,
+        status_detail -> Text,
+        invoice_code -> Text,
+        invoice_no -> Nullable<Text>,
+        issued_on -> Nullable<Date>,
+        issued_at -> Nullable<Timestamptz>,
+        issuer -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invoice_lines (invoice_id, line_no) {
+        invoice_id -> Int8,
+        line_no -> Int2,
+        source -> Text,
+        bill_id -> Nullable<Int8>,
+        payment_id -> Nullable<Int8>,
+        original_line_no -> Nullable<Int2>,
+        item_name -> Text,
+        specification -> Text,
+        unit -> Text,
+        quantity -> Nullable<Numeric>,
+        unit_price -> Nullable<Numeric>,
+        amount -> Numeric,
+        tax_rate -> Numeric,
+        tax_treatment -> Text,
+        net -> Numeric,
+        tax -> Numeric,
+    }
+}
+
+diesel::table! {
+    invoice_claims (id) {
+        id -> Int8,
+        invoice_id -> Int8,
+        payment_id -> Nullable<Int8>,
+        bill_id -> Nullable<Int8>,
+        released_at -> Nullable<Timestamptz>,
+        release_reason -> Text,
+    }
+}
+
+diesel::table! {
+    red_confirmations (id) {
+        id -> Int8,
+        form_no -> Text,
+        idempotency_key -> Text,
+        request_sha256 -> Bytea,
+        invoice_id -> Int8,
+        initiator -> Text,
+        full_reversal -> Bool,
+        reason -> Text,
+        amount -> Numeric,
+        net -> Numeric,
+        tax -> Numeric,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    red_confirmation_lines (confirmation_id, original_line_no) {
+        confirmation_id -> Int8,
+        original_line_no -> Int2,
+        quantity -> Nullable<Numeric>,
+        amount -> Numeric,
+        net -> Numeric,
+        tax -> Numeric,
+    }
+}
+
+diesel::table! {
+    invoice_events (id) {
+        id -> Int8,
+        invoice_id -> Int8,
+        confirmation_id -> Nullable<Int8>,
+        from_status -> Text,
+        to_status -> Text,
+        side -> Text,
+        actor -> Text,
+        detail -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(invoice_lines -> invoices (invoice_id));
+diesel::joinable!(invoice_claims -> invoices (invoice_id));
+diesel::joinable!(red_confirmation_lines -> red_confirmations (confirmation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    invoices,
+    invoice_lines,
+    invoice_claims,
+    red_confirmations,
+    red_confirmation_lines,
+    invoice_events,
+);

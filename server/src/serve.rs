@@ -8,8 +8,8 @@ use gascis_common::proto::{
     v1::{
         archive_service_server::ArchiveServiceServer, auth_service_server::AuthServiceServer,
         billing_service_server::BillingServiceServer, counter_service_server::CounterServiceServer,
-        import_service_server::ImportServiceServer, system_service_server::SystemServiceServer,
-        user_service_server::UserServiceServer,
+        import_service_server::ImportServiceServer, invoice_service_server::InvoiceServiceServer,
+        system_service_server::SystemServiceServer, user_service_server::UserServiceServer,
     },
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -19,7 +19,8 @@ use crate::{
     api::import_service::ImportApi,
     api::{
         AppState, archive_service::ArchiveApi, auth_service::AuthApi, billing_service::BillingApi,
-        counter_service::CounterApi, system_service::SystemApi, user_service::UserApi,
+        counter_service::CounterApi, invoice_service::InvoiceApi, system_service::SystemApi,
+        user_service::UserApi,
     },
     auth::{
         AuthSettings,
@@ -42,6 +43,8 @@ pub struct ServeOptions {
     pub pii: Arc<crate::pii::PiiKeys>,
     /// Payment channels (WeChat, Alipay, bank) and their signing secret.
     pub gateways: Arc<crate::counter::gateways::Gateways>,
+    /// The invoicing platform (a simulator in this build).
+    pub invoice_platform: Arc<dyn crate::invoices::platform::InvoicePlatform>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,12 +115,15 @@ impl Drop for RunningServer {
     }
 }
 
-/// Every minute, payments whose outcome has been unknown for two minutes
-/// are looked up with their channel (a person can also ask at once).
+/// Every minute, payments and invoices whose outcome has been unknown for
+/// two minutes are looked up with their channel or the invoicing platform
+/// (a person can also ask at once).
 async fn reconcile_now_and_then(
     pool: db::PgPool,
     gateways: Arc<crate::counter::gateways::Gateways>,
     settings: crate::counter::Settings,
+    invoice_platform: Arc<dyn crate::invoices::platform::InvoicePlatform>,
+    invoice_settings: crate::invoices::Settings,
 ) {
     let mut interval = tokio::time::interval(Duration::from_secs(60));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -134,6 +140,18 @@ async fn reconcile_now_and_then(
             Ok(done) if done == Default::default() => {}
             Ok(done) => tracing::info!(?done, "reconciled payments of unknown outcome"),
             Err(error) => tracing::warn!(%error, "reconciling payments failed"),
+        }
+        match crate::invoices::reconcile(
+            &pool,
+            &invoice_platform,
+            &invoice_settings,
+            chrono::Duration::minutes(2),
+        )
+        .await
+        {
+            Ok(done) if done == Default::default() => {}
+            Ok(done) => tracing::info!(?done, "resolved invoices of unknown outcome"),
+            Err(error) => tracing::warn!(%error, "resolving invoices failed"),
         }
     }
 }
@@ -162,6 +180,7 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         key_pem,
         pii,
         gateways,
+        invoice_platform,
     } = options;
     let address = config.server.listen;
     // Bind first: a port in use is the commonest start-up failure, and it
@@ -215,6 +234,9 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
     health
         .set_serving::<CounterServiceServer<CounterApi>>()
         .await;
+    health
+        .set_serving::<InvoiceServiceServer<InvoiceApi>>()
+        .await;
 
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
@@ -249,6 +271,10 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
             state: Arc::clone(&state),
             gateways: Arc::clone(&gateways),
         }))
+        .add_service(InvoiceServiceServer::new(InvoiceApi {
+            state: Arc::clone(&state),
+            platform: Arc::clone(&invoice_platform),
+        }))
         .add_service(
             ImportServiceServer::new(ImportApi {
                 state: Arc::clone(&state),
@@ -271,6 +297,8 @@ pub async fn start(options: ServeOptions) -> Result<RunningServer, ServeError> {
         state.pool.clone(),
         gateways,
         config.counter.clone(),
+        invoice_platform,
+        config.invoices.clone(),
     ));
     let jobs = crate::jobs::spawn(state.pool.clone(), config.clone(), Arc::clone(&state.pii));
     tracing::info!(%local_addr, "gRPC over TLS listening");

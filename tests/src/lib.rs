@@ -215,6 +215,10 @@ pub struct TestServer {
     /// The simulated payment channels the server talks to; tests drive
     /// them (statements, notifications) and sign with [`CHANNEL_SECRET`].
     pub gateways: std::sync::Arc<gascis_server::counter::gateways::Gateways>,
+    /// The simulated invoicing platform; tests script it (lost answers,
+    /// buyers entering or answering red-letter forms).
+    pub invoice_platform:
+        std::sync::Arc<gascis_server::invoices::simulator::SimulatedInvoicePlatform>,
     server: Option<RunningServer>,
 }
 
@@ -283,6 +287,9 @@ impl TestServer {
         let gateways = std::sync::Arc::new(gascis_server::counter::gateways::Gateways::simulated(
             CHANNEL_SECRET,
         ));
+        let invoice_platform = std::sync::Arc::new(
+            gascis_server::invoices::simulator::SimulatedInvoicePlatform::new(),
+        );
         let ca_path = root.join("ca.crt");
         if !ca_path.exists() {
             fs::write(&ca_path, &ca.certificate_pem)?;
@@ -295,6 +302,7 @@ impl TestServer {
             key_pem: certificate.key_pem.clone(),
             pii: std::sync::Arc::clone(&pii),
             gateways: std::sync::Arc::clone(&gateways),
+            invoice_platform: invoice_platform.clone(),
         })
         .await?;
         Ok(TestServer {
@@ -305,6 +313,7 @@ impl TestServer {
             ca_path,
             pii,
             gateways,
+            invoice_platform,
             server: Some(server),
         })
     }

@@ -43,6 +43,15 @@ const COUNTER: &[Role] = &[Role::Cashier, Role::Supervisor];
 const COUNTER_READERS: &[Role] = &[Role::Cashier, Role::Supervisor, Role::Finance];
 /// Who oversees the money: day reports of all, locks, reconciliation.
 const OVERSEERS: &[Role] = &[Role::Supervisor, Role::Finance];
+/// Who issues, finds and prints invoices.
+const INVOICERS: &[Role] = &[
+    Role::Cashier,
+    Role::Supervisor,
+    Role::Finance,
+    Role::BackOffice,
+];
+/// Who reverses invoices (红冲): finance and supervisors.
+const INVOICE_REVERSERS: &[Role] = &[Role::Finance, Role::Supervisor];
 /// IT runs the server but has no business reading customers' documents.
 const PII_VIEWERS: &[Role] = &[Role::BackOffice];
 
@@ -104,6 +113,42 @@ pub const METHODS: &[(&str, Access)] = &[
     (
         "/gascis.v1.CounterService/MatchChannelStatement",
         Access::Roles(OVERSEERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/IssueInvoice",
+        Access::Roles(INVOICERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/GetInvoice",
+        Access::Roles(INVOICERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/ListInvoices",
+        Access::Roles(INVOICERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/ResolveInvoice",
+        Access::Roles(INVOICERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/RequestRedConfirmation",
+        Access::Roles(INVOICE_REVERSERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/ConfirmRedConfirmation",
+        Access::Roles(INVOICE_REVERSERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/RefreshRedConfirmation",
+        Access::Roles(INVOICE_REVERSERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/IssueRedInvoice",
+        Access::Roles(INVOICE_REVERSERS),
+    ),
+    (
+        "/gascis.v1.InvoiceService/GetInvoicePdf",
+        Access::Roles(INVOICERS),
     ),
     ("/gascis.v1.AuthService/Login", Access::Public),
     ("/gascis.v1.AuthService/Logout", Access::AnyRole),

@@ -1277,6 +1277,12 @@ pub fn cancel_bill(
         if bill.cancelled {
             return Err(Error::Refused(format!("bill {bill_id} is already cancelled")));
         }
+        if let Some(invoice) = crate::invoices::standing_invoice_of(connection, None, Some(bill_id))? {
+            return Err(Error::Refused(format!(
+                "bill {bill_id} is on invoice {invoice}; reverse the invoice in full (红冲) before \
+                 cancelling the bill"
+            )));
+        }
         let reversal = match bill.ledger_transaction_id {
             Some(original) => Some(reverse(
                 connection,

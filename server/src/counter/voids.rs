@@ -104,6 +104,13 @@ pub fn void(
             )));
         }
         super::check_period_open(connection, today)?;
+        if let Some(invoice) = crate::invoices::standing_invoice_of(connection, Some(row.id), None)? {
+            return Err(Error::Refused(format!(
+                "payment {} is on invoice {invoice}; reverse the invoice in full (红冲) before \
+                 voiding the payment",
+                row.payment_no
+            )));
+        }
         let original = row
             .ledger_transaction_id
             .ok_or_else(|| Error::Internal(format!("posted payment {} has no ledger entry", row.payment_no)))?;

@@ -41,6 +41,7 @@ pub(crate) struct Cell<'a> {
     max_width: Option<f32>,
     bold: bool,
     boxed: bool,
+    red: bool,
     size_factor: f32,
 }
 
@@ -65,8 +66,15 @@ impl<'a> Cell<'a> {
             max_width: None,
             bold: false,
             boxed: false,
+            red: false,
             size_factor: 1.0,
         }
+    }
+
+    /// Set in red, as red-letter invoices (红字发票) mark what they are.
+    pub(crate) fn red(mut self) -> Self {
+        self.red = true;
+        self
     }
 
     /// The room this cell has; longer text is set smaller to fit.
@@ -101,6 +109,7 @@ enum Item {
         baseline: f32,
         size: f32,
         bold: bool,
+        red: bool,
         text: String,
     },
     Rule {
@@ -290,6 +299,7 @@ impl Flow {
             baseline,
             size,
             bold: cell.bold,
+            red: cell.red,
             text: cell.text.to_owned(),
         });
     }
@@ -371,6 +381,7 @@ impl Flow {
                     baseline,
                     size,
                     bold: false,
+                    red: false,
                     text: shown,
                 });
             }
@@ -450,6 +461,15 @@ fn black() -> Color {
     })
 }
 
+fn red() -> Color {
+    Color::Rgb(printpdf::Rgb {
+        r: 0.8,
+        g: 0.0,
+        b: 0.0,
+        icc_profile: None,
+    })
+}
+
 fn point(x: f32, y_from_top: f32, page_height: f32) -> LinePoint {
     LinePoint {
         p: Point {
@@ -517,17 +537,25 @@ fn page_ops(items: &[Item], font: &PdfFontHandle, page_height: f32) -> Vec<Op> {
     ops.push(Op::StartTextSection);
     let mut current_size = f32::NAN;
     let mut current_bold = false;
+    let mut current_red = false;
     for item in items {
         let Item::Text {
             x,
             baseline,
             size,
             bold,
+            red: is_red,
             text,
         } = item
         else {
             continue;
         };
+        if *is_red != current_red {
+            ops.push(Op::SetFillColor {
+                col: if *is_red { red() } else { black() },
+            });
+            current_red = *is_red;
+        }
         if *size != current_size {
             ops.push(Op::SetFont {
                 font: font.clone(),
