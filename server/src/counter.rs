@@ -9,6 +9,7 @@
 //! posts into a locked month.
 
 pub mod account;
+pub mod card_sales;
 pub mod gateways;
 pub mod payments;
 pub mod receipts;
@@ -121,9 +122,9 @@ pub fn lock_period(connection: &mut PgConnection, period: &str, by: &str) -> Res
         ));
     }
     connection.transaction(|connection| {
-        // Waits for payments being written and holds new ones back until
-        // the lock is committed: none slips in beside it.
-        sql_query("LOCK TABLE payments IN SHARE MODE").execute(connection)?;
+        // Waits for payments and card sales being written and holds new
+        // ones back until the lock is committed: none slips in beside it.
+        sql_query("LOCK TABLE payments, gas_purchases IN SHARE MODE").execute(connection)?;
         let inserted = sql_query(
             "INSERT INTO period_locks (period, locked_by) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )

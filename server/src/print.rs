@@ -19,8 +19,8 @@ mod receipt;
 
 pub use day_report::{ChannelTotal, CountAmount, DayReport, DayReportPayment, render_day_report};
 pub use receipt::{
-    PaperSize, ReceiptBill, ReceiptDocument, ReceiptKind, ReceiptLine, RenderSummary, TierLine,
-    receipt_summary, render_receipt,
+    PaperSize, ReceiptBill, ReceiptDocument, ReceiptKind, ReceiptLine, ReceiptPurchase,
+    RenderSummary, TierLine, receipt_summary, render_receipt,
 };
 
 use gascis_common::Money;
