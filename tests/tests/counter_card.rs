@@ -3,8 +3,8 @@
 //! same key charging once, a card still holding gas refused, a failed
 //! write re-written (补气) without a second charge, 补卡 with a
 //! supervisor, the sales in the cashier's till and shift close, a closed
-//! shift and a locked month refusing sales, and the receipt read back from
-//! the PDF.
+//! shift and a locked month refusing sales, the receipt read back from the
+//! PDF, and a bank statement matching the card sale.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -20,7 +20,11 @@ use gascis_common::{
     },
     tariff::Volume,
 };
-use gascis_server::{billing::tariffs, ledger};
+use gascis_server::{
+    billing::tariffs,
+    channels::{simulator::write_statement_csv, statement::StatementRow},
+    ledger,
+};
 use gascis_testkit::{
     TestServer,
     archive_fixtures::{meter, open_request},
@@ -498,6 +502,54 @@ async fn card_sales_are_charged_once_written_by_the_reader_and_counted_in_the_ti
         assert!(text.contains(expected), "{expected} missing in:\n{text}");
     }
 
+    // The bank's statement of the day finds the card sale on our side.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bank_card.csv");
+    write_statement_csv(
+        &path,
+        &[StatementRow {
+            row: 0,
+            order_no: String::new(),
+            channel_ref: "POS-0042-000017".into(),
+            account_no: String::new(),
+            amount: "800.00".parse().unwrap(),
+            paid_at: Some(chrono::Utc::now()),
+            status: "SUCCESS".into(),
+            note: String::new(),
+        }],
+    )
+    .unwrap();
+    let matched = client
+        .match_channel_statement(authed(
+            pb::MatchChannelStatementRequest {
+                channel: "bank_card".into(),
+                business_date: second_sale.business_date.clone(),
+                file_name: "bank_card.csv".into(),
+                content: std::fs::read(&path).unwrap(),
+            },
+            &finance,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let class = |name: &str| {
+        matched
+            .classes
+            .iter()
+            .find(|c| c.class == name)
+            .map_or(0, |c| c.count)
+    };
+    assert_eq!(
+        (
+            class("matched"),
+            class("missing_ours"),
+            class("missing_theirs")
+        ),
+        (1, 0, 0),
+        "{:?}",
+        matched.classes
+    );
+
     // Close the shift with the cash counted; it takes no more sales.
     client
         .close_shift(authed(
@@ -519,6 +571,30 @@ async fn card_sales_are_charged_once_written_by_the_reader_and_counted_in_the_ti
         .unwrap_err();
     assert_eq!(closed.code(), Code::FailedPrecondition);
     assert!(closed.message().contains("已扎帐"), "{closed:?}");
+
+    // The day report of the closed shift lists the sales with the payments.
+    let mut stream = client
+        .export_shift_report(authed(
+            pb::ExportShiftReportRequest {
+                shift_id: till.shift_id,
+                format: "pdf".into(),
+            },
+            &finance,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut report = Vec::new();
+    let mut rows = 0;
+    while let Some(chunk) = stream.message().await.unwrap() {
+        rows = rows.max(chunk.rows);
+        report.extend(chunk.data);
+    }
+    assert_eq!(rows, 3);
+    let text = pdf_text(&report);
+    assert!(text.contains(&sale.receipt_no), "{text}");
+    assert!(text.contains("购气"), "{text}");
+    assert!(text.contains("已扎帐"), "{text}");
 
     // A locked month takes no sales from anyone.
     let month = chrono::Utc::now() + chrono::Duration::hours(8);

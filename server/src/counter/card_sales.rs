@@ -146,6 +146,21 @@ pub fn of_shift(connection: &mut PgConnection, shift_id: i64) -> Result<Vec<Sale
     )
 }
 
+/// Counter sales that took money in `channel` on `day`, oldest first.
+pub fn of_channel_day(
+    connection: &mut PgConnection,
+    channel: &str,
+    day: NaiveDate,
+) -> Result<Vec<SaleRow>> {
+    Ok(sql_query(format!(
+        "{SELECT} WHERE g.channel = $1 AND g.business_date = $2 AND g.shift_id IS NOT NULL \
+         AND g.cash_due > 0 ORDER BY g.id"
+    ))
+    .bind::<Text, _>(channel)
+    .bind::<Date, _>(day)
+    .load(connection)?)
+}
+
 /// Purchases of an account, newest first.
 pub fn of_account(connection: &mut PgConnection, account_id: i64, limit: i64) -> Result<Vec<Sale>> {
     let rows: Vec<SaleRow> = sql_query(format!(
