@@ -632,3 +632,72 @@ async fn card_sales_are_charged_once_written_by_the_reader_and_counted_in_the_ti
     .await
     .unwrap();
 }
+
+/// A posting that checked the month before a lock committed finishes
+/// before the lock does: the lock waits for it, never the other way round
+/// with the posting landing in a locked month.
+#[test]
+fn a_month_lock_waits_for_postings_that_checked_the_month_open() {
+    use diesel::Connection;
+    use gascis_server::{archive, counter, error::Error};
+
+    let db = gascis_testkit::TestDb::new().unwrap();
+    let today = archive::today();
+    let period = counter::period_of(today);
+    let (checked_tx, checked_rx) = std::sync::mpsc::channel();
+    let (commit_tx, commit_rx) = std::sync::mpsc::channel::<()>();
+    let posting_db = db.clone();
+    let posting = std::thread::spawn(move || {
+        let mut connection = posting_db.app().unwrap();
+        connection
+            .transaction(|connection| {
+                counter::check_period_open(connection, today)?;
+                checked_tx.send(()).unwrap();
+                // Stands for the rest of the posting (ledger, payment row).
+                commit_rx.recv().unwrap();
+                Ok::<_, Error>(())
+            })
+            .unwrap();
+    });
+    checked_rx.recv().unwrap();
+    let locking_db = db.clone();
+    let lock_period = period.clone();
+    let locking = std::thread::spawn(move || {
+        let mut connection = locking_db.app().unwrap();
+        counter::lock_period(&mut connection, &lock_period, "qianli").unwrap()
+    });
+    // The lock is seen waiting for the posting's table lock.
+    let mut watcher = db.owner().unwrap();
+    #[derive(QueryableByName)]
+    struct Waiting {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut waited = false;
+    for _ in 0..500 {
+        let waiting: Waiting = sql_query(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+             AND query LIKE 'LOCK TABLE payments, gas_purchases IN SHARE MODE%'",
+        )
+        .get_result(&mut watcher)
+        .unwrap();
+        if waiting.n == 1 {
+            waited = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(waited, "the month lock did not wait for the posting");
+    assert!(!locking.is_finished());
+    commit_tx.send(()).unwrap();
+    posting.join().unwrap();
+    assert!(locking.join().unwrap(), "newly locked");
+    // Postings after the lock see it.
+    let mut connection = db.app().unwrap();
+    let refused =
+        connection.transaction(|connection| counter::check_period_open(connection, today));
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("locked")),
+        "a posting after the lock is refused"
+    );
+}
