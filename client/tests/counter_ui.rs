@@ -937,6 +937,15 @@ fn an_ic_card_sale_is_quoted_paid_written_and_rewritten_after_a_failed_write() {
         reader.lock().unwrap().read().unwrap().gas_on_card,
         Volume::from_m3(100)
     );
+    // The till, reloaded, counts the sale.
+    let mut till = shift("open");
+    till.gas_sales = 1;
+    till.gas_sold = "261.00".into();
+    feed(
+        &mut app,
+        [to_counter(counter::Message::TillLoaded(Ok(Box::new(till))))],
+    );
+    assert!(shows(&app, "购气 1 笔 ¥261.00"));
 
     // F3 goes to the payment form of the same account and back.
     let messages = press_in(&app, counter::gas::QUANTITY_INPUT, key::Named::F3);

@@ -684,9 +684,15 @@ pub fn close_facts(language: Language, shift: &pb::Shift) -> String {
 
 /// "收款 12 笔 ¥1,200.00 · 冲正 1 笔 ¥50.00 · 退预存 0 笔 ¥0.00 · 净收 ¥1,150.00".
 pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
+    // Gas sold to IC cards is in the net like payments; said only when any.
+    let gas = if shift.gas_sales > 0 {
+        format!(" · {}", gas_sales(language, shift))
+    } else {
+        String::new()
+    };
     match language {
         Language::SimplifiedChinese => format!(
-            "收款 {} 笔 {} · 冲正 {} 笔 {} · 退预存 {} 笔 {} · 净收 {}",
+            "收款 {} 笔 {}{gas} · 冲正 {} 笔 {} · 退预存 {} 笔 {} · 净收 {}",
             shift.payments,
             money(&shift.received),
             shift.voids,
@@ -696,7 +702,7 @@ pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
             money(&shift.net)
         ),
         Language::English => format!(
-            "Received {} × {} · voided {} × {} · refunded {} × {} · net {}",
+            "Received {} × {}{gas} · voided {} × {} · refunded {} × {} · net {}",
             shift.payments,
             money(&shift.received),
             shift.voids,
@@ -705,6 +711,16 @@ pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
             money(&shift.refunded),
             money(&shift.net)
         ),
+    }
+}
+
+/// "购气 3 笔 ¥1117.60": IC-card gas sold in the shift.
+pub fn gas_sales(language: Language, shift: &pb::Shift) -> String {
+    match language {
+        Language::SimplifiedChinese => {
+            format!("购气 {} 笔 {}", shift.gas_sales, money(&shift.gas_sold))
+        }
+        Language::English => format!("Gas sold {} × {}", shift.gas_sales, money(&shift.gas_sold)),
     }
 }
 

@@ -706,6 +706,9 @@ fn till_strip<'a>(language: Language, till: &Till) -> Element<'a, Message> {
             for channel in &shift.channels {
                 facts = facts.push(text(texts::channel_total(language, channel)).size(13));
             }
+            if shift.gas_sales > 0 {
+                facts = facts.push(text(texts::gas_sales(language, shift)).size(13));
+            }
             facts = facts.push(text(texts::net(language, &shift.net)).size(14));
             facts = facts.push(
                 text(texts::expected_cash(language, &shift.expected_cash))
