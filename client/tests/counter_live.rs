@@ -514,9 +514,12 @@ async fn card_sale(
     );
     let job = counter_of(app).print.clone().expect("printing");
     assert_eq!(job.receipt_no, purchase.receipt_no);
-    counter_api::print_receipt(cashier.clone(), job.request, None).await?;
+    let printed = counter_api::print_receipt(cashier.clone(), job.request, None).await?;
+    // The spool names a file after the receipt, with a suffix when an
+    // earlier run's file of that name is still there.
+    let name = printed.file.file_name().expect("a file name");
     let text = std::process::Command::new("pdftotext")
-        .arg(printed_dir.join(format!("{}.pdf", purchase.receipt_no)))
+        .arg(printed_dir.join(name))
         .arg("-")
         .output()?;
     assert!(text.status.success(), "pdftotext: {text:?}");
