@@ -2,7 +2,9 @@
 //! throw-away PostgreSQL): a cash payment from the search to the printed
 //! receipt. The keys go through the simulator, the requests are the ones
 //! the screen built, the calls are the real `api::counter` functions, and
-//! their outcomes are fed back to `update` as iced's runtime would.
+//! their outcomes are fed back to `update` as iced's runtime would. Then
+//! 购气 for an IC-card account through the app's card reader, a failed
+//! write re-written with F10 (补气), charged once.
 //!
 //! Printing goes through `GASCIS_PRINT_COMMAND`, pointed at a script that
 //! copies the PDF; `pdftotext` (poppler-utils) reads it back.
@@ -18,14 +20,16 @@ use gascis::api::counter as counter_api;
 use gascis::api::{self, Session};
 use gascis::app::{App, Message, Screen};
 use gascis::credentials::KeyringStatus;
-use gascis::screen::counter::{self, Counter, Done, Lookup, PrintState};
+use gascis::screen::counter::{self, Counter, Done, Lookup, PrintState, gas};
 use gascis::screen::{home, login};
 use gascis::secret::Secret;
 use gascis::settings::Settings;
+use gascis_common::card::{CardReader, CardState};
 use gascis_common::proto::v1::billing_service_client::BillingServiceClient;
 use gascis_common::proto::v1::{self as pb, archive_service_client::ArchiveServiceClient};
+use gascis_common::tariff::Volume;
 use gascis_common::{Money, Role};
-use gascis_testkit::archive_fixtures::open_request;
+use gascis_testkit::archive_fixtures::{meter, open_request};
 use gascis_testkit::{TestServer, authed};
 use iced::Size;
 use iced::futures::StreamExt as _;
@@ -351,5 +355,181 @@ async fn cash_payment(printed_dir: &Path) -> anyhow::Result<()> {
     let reprint = counter_api::print_receipt(cashier.clone(), job.request, None).await?;
     assert!(reprint.reprint && reprint.prints == 2, "{reprint:?}");
 
+    card_sale(&server, &mut app, &cashier, printed_dir).await?;
     server.shutdown().await
+}
+
+/// 购气 for an IC-card account: the card read by the app's reader, the
+/// quote, the sale, a write that fails, 补气 with F10, the receipt.
+async fn card_sale(
+    server: &TestServer,
+    app: &mut App,
+    cashier: &Session,
+    printed_dir: &Path,
+) -> anyhow::Result<()> {
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let mut request = open_request("李静", 2);
+    request.meter = Some(meter("JK00000002", pb::MeterType::IcCard, "IC20000002"));
+    let opened = ArchiveServiceClient::new(server.channel().await?)
+        .open_account(authed(request, &token))
+        .await?
+        .into_inner();
+    let account_no = opened.account.expect("opened").account_no;
+    let reader = counter_of(app).card_reader().clone();
+    reader.lock().unwrap().insert(CardState {
+        card_no: "IC20000002".into(),
+        issue_count: 1,
+        purchase_count: 0,
+        gas_on_card: Volume::from_m3(0),
+    });
+
+    // The next customer: Esc back to the search, the account number.
+    feed(app, [to_counter(counter::Message::Escape)]);
+    feed(app, [to_counter(counter::Message::Escape)]);
+    sim::type_into(app, SCREEN, counter::SEARCH_INPUT, &account_no);
+    press_in(app, counter::SEARCH_INPUT, key::Named::Enter);
+    let lookup = counter_of(app).pending_lookup.clone().expect("a lookup");
+    let found = counter_api::get_counter_account(cashier.clone(), lookup.request()).await;
+    feed(
+        app,
+        [to_counter(counter::Message::AccountLoaded {
+            lookup,
+            result: found.map(|account| account.map(Box::new)),
+        })],
+    );
+    assert!(
+        counter_of(app).gas.is_some(),
+        "an IC-card account opens on 购气"
+    );
+    let card = counter_api::read_card(reader.clone()).await;
+    feed(app, [to_counter(counter::Message::GasCardRead(card))]);
+
+    // 10 m³, priced by the server as typed.
+    sim::type_into(app, SCREEN, counter::gas::QUANTITY_INPUT, "10");
+    let gas::Quote::Asking(asked) = gas_of(app).quote.clone() else {
+        panic!("a quote is asked for");
+    };
+    let quote = counter_api::quote_gas_purchase(cashier.clone(), asked.clone()).await?;
+    assert_eq!(quote.volume_m3, "10.000");
+    assert!(quote.blocked_reason.is_empty(), "{quote:?}");
+    let due = Money::from_str(&quote.cash_due)?;
+    feed(
+        app,
+        [to_counter(counter::Message::GasQuoted {
+            asked,
+            result: Ok(Box::new(quote.clone())),
+        })],
+    );
+    assert!(shows(
+        app,
+        &gascis::i18n::counter::gas_quote_total(gascis::i18n::Language::SimplifiedChinese, &quote)
+    ));
+    press_in(app, counter::gas::QUANTITY_INPUT, key::Named::Enter);
+    let tendered = due.checked_add(Money::from_fen(1_000)).expect("in range");
+    sim::type_into(
+        app,
+        SCREEN,
+        counter::gas::TENDERED_INPUT,
+        &tendered.to_string(),
+    );
+    press_in(app, counter::gas::TENDERED_INPUT, key::Named::Enter);
+    let gas::Stage::Paying { request } = gas_of(app).stage.clone() else {
+        panic!("paying: {:?}", gas_of(app).stage);
+    };
+
+    // Paid; the write fails before reaching the card.
+    let paid = counter_api::purchase_gas(cashier.clone(), request.clone()).await?;
+    let again = counter_api::purchase_gas(cashier.clone(), request.clone()).await?;
+    let purchase = paid.purchase.clone().expect("the purchase");
+    assert_eq!(
+        again.purchase.map(|p| p.purchase_id),
+        Some(purchase.purchase_id)
+    );
+    assert_eq!(purchase.change, "10.00");
+    feed(
+        app,
+        [to_counter(counter::Message::GasPaid {
+            key: request.idempotency_key.clone(),
+            result: Ok(Box::new(paid.clone())),
+        })],
+    );
+    reader.lock().unwrap().fail_next_writes(1);
+    let written =
+        counter_api::write_card(reader.clone(), paid.write.clone().expect("a write")).await;
+    assert!(written.error.is_some());
+    let confirmed =
+        counter_api::confirm_card_write(cashier.clone(), purchase.purchase_id, written.clone())
+            .await;
+    feed(
+        app,
+        [to_counter(counter::Message::GasConfirmed {
+            error: written.error,
+            result: confirmed.map(Box::new),
+        })],
+    );
+    assert!(matches!(gas_of(app).stage, gas::Stage::WriteFailed { .. }));
+
+    // F10: 补气 through the server, then the reader.
+    press_in(app, counter::gas::QUANTITY_INPUT, key::Named::F10);
+    let rewrite =
+        counter_api::rewrite_card(cashier.clone(), reader.clone(), purchase.account_id).await?;
+    assert_eq!(
+        rewrite.purchase.as_ref().map(|p| p.purchase_id),
+        Some(purchase.purchase_id)
+    );
+    feed(
+        app,
+        [to_counter(counter::Message::GasRewritten(Ok(Box::new(
+            rewrite.clone(),
+        ))))],
+    );
+    let written = counter_api::write_card(reader.clone(), rewrite.write.expect("a write")).await;
+    assert_eq!(written.error, None);
+    let confirmed =
+        counter_api::confirm_card_write(cashier.clone(), purchase.purchase_id, written).await;
+    feed(
+        app,
+        [to_counter(counter::Message::GasConfirmed {
+            error: None,
+            result: confirmed.map(Box::new),
+        })],
+    );
+    assert!(shows(
+        app,
+        &format!(
+            "购气成功，已写卡 · 第1次购气 10 m³ · 收据号 {}",
+            purchase.receipt_no
+        )
+    ));
+    assert_eq!(
+        reader.lock().unwrap().read()?.gas_on_card,
+        Volume::from_m3(10)
+    );
+
+    // Charged once: one sale in the till; its receipt prints.
+    let till = counter_api::get_till(cashier.clone()).await?;
+    assert_eq!(
+        (till.gas_sales, till.gas_sold.as_str()),
+        (1, quote.cash_due.as_str())
+    );
+    let job = counter_of(app).print.clone().expect("printing");
+    assert_eq!(job.receipt_no, purchase.receipt_no);
+    let printed = counter_api::print_receipt(cashier.clone(), job.request, None).await?;
+    // The spool names a file after the receipt, with a suffix when an
+    // earlier run's file of that name is still there.
+    let name = printed.file.file_name().expect("a file name");
+    let text = std::process::Command::new("pdftotext")
+        .arg(printed_dir.join(name))
+        .arg("-")
+        .output()?;
+    assert!(text.status.success(), "pdftotext: {text:?}");
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in ["购气收据", "IC20000002", "第1次购气", "大写"] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    Ok(())
+}
+
+fn gas_of(app: &App) -> &counter::GasForm {
+    counter_of(app).gas.as_ref().expect("the 购气 panel")
 }

@@ -15,7 +15,7 @@ use gascis::screen::counter::{self, Counter, Lookup, dialogs};
 use gascis::screen::{home, login};
 use gascis::settings::Settings;
 use gascis_common::Role;
-use gascis_common::card::CardState;
+use gascis_common::card::{CardReader, CardState};
 use gascis_common::proto::v1 as pb;
 use gascis_common::tariff::Volume;
 use iced::keyboard::{self, key};
@@ -284,7 +284,7 @@ fn a_cashier_lands_on_the_counter_with_the_cursor_in_the_search() {
     assert!(shows(&app, "户号 / 姓名 / 电话 / 地址，按 Enter 查询"));
     assert!(shows(
         &app,
-        "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回"
+        "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回"
     ));
     // Typing goes to the search at once.
     type_into(&mut app, counter::SEARCH_INPUT, "3101");
@@ -696,6 +696,342 @@ fn f2_reads_the_card_in_the_reader() {
         })],
     );
     assert!(shows(&app, "卡号 IC31010007 没有对应的账户"));
+}
+
+fn ic_account() -> pb::CounterAccount {
+    pb::CounterAccount {
+        account_id: 42,
+        account_no: "3101000002".into(),
+        meter_type: "ic_card".into(),
+        meter_no: "JK00000002".into(),
+        card_no: "IC31010007".into(),
+        open_bills: Vec::new(),
+        arrears: "0.00".into(),
+        late_fees: "0.00".into(),
+        total_due: "0.00".into(),
+        legacy_arrears: "0.00".into(),
+        ..account()
+    }
+}
+
+/// The counter with the IC-card account open and its card read.
+fn ic_app(gas_on_card: i64) -> (tokio::runtime::Runtime, App) {
+    let (runtime, mut app) = sim::signed_in(&CASHIER, vec![Role::Cashier], home::Area::Counter);
+    feed(
+        &mut app,
+        [to_counter(counter::Message::TillLoaded(Ok(Box::new(
+            shift("open"),
+        ))))],
+    );
+    let reader = counter_of(&app).card_reader().clone();
+    reader.lock().unwrap().insert(CardState {
+        card_no: "IC31010007".into(),
+        issue_count: 1,
+        purchase_count: 4,
+        gas_on_card: Volume::from_m3(gas_on_card),
+    });
+    type_into(&mut app, counter::SEARCH_INPUT, "3101000002");
+    let messages = press_in(&app, counter::SEARCH_INPUT, key::Named::Enter);
+    feed(&mut app, messages);
+    feed(
+        &mut app,
+        [to_counter(counter::Message::AccountLoaded {
+            lookup: Lookup::AccountNo("3101000002".into()),
+            result: Ok(Some(Box::new(ic_account()))),
+        })],
+    );
+    assert!(
+        counter_of(&app).gas.is_some(),
+        "an IC-card account opens on 购气"
+    );
+    let card = runtime.block_on(gascis::api::counter::read_card(reader));
+    feed(&mut app, [to_counter(counter::Message::GasCardRead(card))]);
+    (runtime, app)
+}
+
+fn gas(app: &App) -> &counter::GasForm {
+    counter_of(app).gas.as_ref().expect("the 购气 panel")
+}
+
+fn quote(asked: &pb::QuoteGasPurchaseRequest, blocked: &str) -> counter::Message {
+    counter::Message::GasQuoted {
+        asked: asked.clone(),
+        result: Ok(Box::new(pb::GasQuote {
+            volume_m3: "100.000".into(),
+            amount: "261.00".into(),
+            balance_used: "0.00".into(),
+            cash_due: "261.00".into(),
+            lines: vec![pb::GasLine {
+                tier: 1,
+                volume_m3: "100.000".into(),
+                unit_price: "2.61".into(),
+                amount: "261.00".into(),
+            }],
+            blocked_reason: blocked.into(),
+            rewrite_pending: false,
+            tariff_code: "beijing-2019".into(),
+        })),
+    }
+}
+
+fn sold(status: &str) -> pb::GasPurchase {
+    pb::GasPurchase {
+        purchase_id: 9,
+        account_id: 42,
+        account_no: "3101000002".into(),
+        card_no: "IC31010007".into(),
+        purchase_seq: 5,
+        volume_m3: "100.000".into(),
+        amount: "261.00".into(),
+        balance_used: "0.00".into(),
+        cash_due: "261.00".into(),
+        channel: "cash".into(),
+        tendered: "300.00".into(),
+        change: "39.00".into(),
+        status: status.into(),
+        receipt_no: "R2026120700000011".into(),
+        ..pb::GasPurchase::default()
+    }
+}
+
+fn sale(status: &str) -> pb::GasPurchaseResult {
+    pb::GasPurchaseResult {
+        purchase: Some(sold(status)),
+        write: Some(pb::CardWrite {
+            card_no: "IC31010007".into(),
+            purchase_seq: 5,
+            volume_m3: "100.000".into(),
+        }),
+    }
+}
+
+#[test]
+fn an_ic_card_sale_is_quoted_paid_written_and_rewritten_after_a_failed_write() {
+    let (runtime, mut app) = ic_app(0);
+    assert!(shows(&app, "购气（IC卡）"));
+    assert!(shows(&app, "卡号 IC31010007 · 已购 4 次 · 卡内未用气 0 m³"));
+
+    // The quantity is priced as it is typed.
+    type_into(&mut app, counter::gas::QUANTITY_INPUT, "100");
+    let gascis::screen::counter::gas::Quote::Asking(asked) = gas(&app).quote.clone() else {
+        panic!("a quote is asked for: {:?}", gas(&app).quote);
+    };
+    assert_eq!(asked.request.as_ref().unwrap().volume_m3, "100.000");
+    assert_eq!(asked.card.as_ref().unwrap().purchase_count, 4);
+    feed(&mut app, [to_counter(quote(&asked, ""))]);
+    assert!(shows(&app, "第1阶梯 100 m³ × 2.61 = ¥261.00"));
+    assert!(shows(
+        &app,
+        "共 100 m³ · 气费 ¥261.00 · 预存抵扣 ¥0.00 · 应收 ¥261.00"
+    ));
+
+    // Enter moves on to the cash handed over; Enter there pays.
+    let messages = press_in(&app, counter::gas::QUANTITY_INPUT, key::Named::Enter);
+    assert!(matches!(
+        counter_messages(&messages)[..],
+        [counter::Message::GasEntered]
+    ));
+    type_into(&mut app, counter::gas::TENDERED_INPUT, "300");
+    assert!(shows(&app, "¥39.00"), "300 − 261");
+    let messages = press_in(&app, counter::gas::TENDERED_INPUT, key::Named::Enter);
+    assert!(matches!(
+        counter_messages(&messages)[..],
+        [counter::Message::GasPay]
+    ));
+    feed(&mut app, messages);
+    let counter::gas::Stage::Paying { request } = gas(&app).stage.clone() else {
+        panic!("paying: {:?}", gas(&app).stage);
+    };
+    assert_eq!(
+        (
+            request.channel.as_str(),
+            request.tendered.as_str(),
+            request.account_id
+        ),
+        ("cash", "300.00", 42)
+    );
+    assert!(request.idempotency_key.starts_with("gas-"));
+    assert!(shows(&app, "正在收款…"));
+
+    // Paid: the receipt prints, the card is written, and the write fails.
+    feed(
+        &mut app,
+        [to_counter(counter::Message::GasPaid {
+            key: request.idempotency_key.clone(),
+            result: Ok(Box::new(sale("paid"))),
+        })],
+    );
+    let job = counter_of(&app).print.clone().expect("the receipt prints");
+    assert_eq!(job.request.receipt_no, "R2026120700000011");
+    assert!(shows(&app, "已收款，正在写卡：第5次购气 100 m³…"));
+    let reader = counter_of(&app).card_reader().clone();
+    reader.lock().unwrap().fail_next_writes(1);
+    let write = sale("paid").write.unwrap();
+    let written = runtime.block_on(gascis::api::counter::write_card(
+        reader.clone(),
+        write.clone(),
+    ));
+    assert!(written.error.is_some());
+    assert_eq!(written.read_back.as_ref().unwrap().purchase_count, 4);
+    feed(
+        &mut app,
+        [
+            to_counter(counter::Message::GasWritten {
+                purchase_id: 9,
+                written: written.clone(),
+            }),
+            to_counter(counter::Message::GasConfirmed {
+                error: written.error.clone(),
+                result: Ok(Box::new(sold("paid"))),
+            }),
+        ],
+    );
+    assert!(shows(
+        &app,
+        "写卡失败：第5次购气 100 m³ 已收款但未写入卡中。请重新插卡后按 F10 补气，不会再次收费"
+    ));
+
+    // F10: 补气, the same purchase, no second payment.
+    let messages = press_in(&app, counter::gas::QUANTITY_INPUT, key::Named::F10);
+    assert!(matches!(
+        counter_messages(&messages)[..],
+        [counter::Message::GasAgain]
+    ));
+    feed(&mut app, messages);
+    assert!(matches!(
+        gas(&app).stage,
+        counter::gas::Stage::Rewriting { .. }
+    ));
+    feed(
+        &mut app,
+        [to_counter(counter::Message::GasRewritten(Ok(Box::new(
+            sale("paid"),
+        ))))],
+    );
+    assert!(shows(&app, "正在补气：第5次购气 100 m³…"));
+    let written = runtime.block_on(gascis::api::counter::write_card(reader.clone(), write));
+    assert_eq!(written.error, None);
+    assert_eq!(written.read_back.as_ref().unwrap().purchase_count, 5);
+    feed(
+        &mut app,
+        [
+            to_counter(counter::Message::GasWritten {
+                purchase_id: 9,
+                written,
+            }),
+            to_counter(counter::Message::GasConfirmed {
+                error: None,
+                result: Ok(Box::new(sold("written"))),
+            }),
+        ],
+    );
+    assert!(shows(
+        &app,
+        "购气成功，已写卡 · 第5次购气 100 m³ · 收据号 R2026120700000011"
+    ));
+    assert!(shows(
+        &app,
+        "卡号 IC31010007 · 现金 · 实收 ¥261.00 · 找零 ¥39.00"
+    ));
+    assert_eq!(
+        reader.lock().unwrap().read().unwrap().gas_on_card,
+        Volume::from_m3(100)
+    );
+    // The till, reloaded, counts the sale.
+    let mut till = shift("open");
+    till.gas_sales = 1;
+    till.gas_sold = "261.00".into();
+    feed(
+        &mut app,
+        [to_counter(counter::Message::TillLoaded(Ok(Box::new(till))))],
+    );
+    assert!(shows(&app, "购气 1 笔 ¥261.00"));
+
+    // F3 goes to the payment form of the same account and back.
+    let messages = press_in(&app, counter::gas::QUANTITY_INPUT, key::Named::F3);
+    feed(&mut app, messages);
+    assert!(counter_of(&app).gas.is_none());
+    assert!(counter_of(&app).payment.is_some());
+    let messages = press_in(&app, counter::AMOUNT_INPUT, key::Named::F3);
+    assert!(matches!(
+        counter_messages(&messages)[..],
+        [counter::Message::ToggleGas]
+    ));
+    feed(&mut app, messages);
+    assert!(shows(&app, "购气（IC卡）"));
+}
+
+#[test]
+fn a_card_still_holding_gas_is_refused_with_the_reason_and_f12_reissues() {
+    let (_runtime, mut app) = ic_app(20);
+    assert!(shows(
+        &app,
+        "卡号 IC31010007 · 已购 4 次 · 卡内未用气 20 m³"
+    ));
+    type_into(&mut app, counter::gas::QUANTITY_INPUT, "100");
+    let gascis::screen::counter::gas::Quote::Asking(asked) = gas(&app).quote.clone() else {
+        panic!("a quote is asked for");
+    };
+    feed(
+        &mut app,
+        [to_counter(quote(
+            &asked,
+            "the card still holds 20.000 m³ not loaded into the meter; load it into the meter first",
+        ))],
+    );
+    assert!(shows(
+        &app,
+        "卡内还有未插表的气量，请先插表用完再购气。the card still holds 20.000 m³ not loaded into the meter; load it into the meter first"
+    ));
+    let messages = press_in(&app, counter::gas::TENDERED_INPUT, key::Named::Enter);
+    feed(&mut app, messages);
+    assert!(gas(&app).is_editable(), "nothing is sent");
+    assert!(shows(
+        &app,
+        "此卡现在不能购气：the card still holds 20.000 m³ not loaded into the meter; load it into the meter first"
+    ));
+
+    // 补卡 for a lost card: a reason and a supervisor.
+    let messages = press_in(&app, counter::gas::QUANTITY_INPUT, key::Named::F12);
+    assert!(matches!(
+        counter_messages(&messages)[..],
+        [counter::Message::StartReissue]
+    ));
+    feed(&mut app, messages);
+    let dialog = counter_of(&app).dialog.clone().expect("the 补卡 dialog");
+    assert!(matches!(
+        dialog.kind,
+        dialogs::Kind::Reissue { account_id: 42, .. }
+    ));
+    assert!(shows(&app, "主管确认补卡"));
+    type_into(&mut app, dialogs::REASON_INPUT, "卡片丢失");
+    let dialog = counter_of(&app).dialog.clone().unwrap();
+    assert_eq!(dialog.reason, "卡片丢失");
+    assert!(matches!(dialog.to_request(), Err(dialogs::Field::Username)));
+    feed(
+        &mut app,
+        [
+            to_counter(counter::Message::DialogField(
+                dialogs::Field::Username,
+                "zhaolei".into(),
+            )),
+            to_counter(counter::Message::DialogPassword("pass-word-1".into())),
+            to_counter(counter::Message::ConfirmDialog),
+            to_counter(counter::Message::DialogAnswered(Ok(
+                counter::Signed::Reissued(Box::new(pb::CardIssue {
+                    card_no: "IC31010007".into(),
+                    issue_count: 2,
+                    purchase_count: 4,
+                    gas_m3: "0.000".into(),
+                })),
+            ))),
+        ],
+    );
+    assert!(counter_of(&app).dialog.is_none());
+    assert!(shows(
+        &app,
+        "补卡完成：卡号 IC31010007 第2张卡 · 已购 4 次 · 写入未用气 0 m³"
+    ));
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! posts into a locked month.
 
 pub mod account;
+pub mod card_sales;
 pub mod demo;
 pub mod gateways;
 pub mod payments;
@@ -90,13 +91,19 @@ pub fn period_of(day: NaiveDate) -> String {
     format!("{:04}-{:02}", day.year(), day.month())
 }
 
-/// Refuses postings dated in a locked month.
+/// Refuses postings dated in a locked month. Runs inside the posting's
+/// transaction.
 pub fn check_period_open(connection: &mut PgConnection, day: NaiveDate) -> Result<()> {
     #[derive(QueryableByName)]
     struct Locked {
         #[diesel(sql_type = Text)]
         locked_by: String,
     }
+    // Conflicts with the SHARE lock `lock_period` takes: a month being
+    // locked waits for this posting, and this posting waits for the lock
+    // and then sees it. Checking first and writing later would let a
+    // posting that checked before the lock committed write into the month.
+    sql_query("LOCK TABLE payments, gas_purchases IN ROW EXCLUSIVE MODE").execute(connection)?;
     let period = period_of(day);
     let locked: Option<Locked> = sql_query("SELECT locked_by FROM period_locks WHERE period = $1")
         .bind::<Text, _>(&period)
@@ -122,9 +129,9 @@ pub fn lock_period(connection: &mut PgConnection, period: &str, by: &str) -> Res
         ));
     }
     connection.transaction(|connection| {
-        // Waits for payments being written and holds new ones back until
-        // the lock is committed: none slips in beside it.
-        sql_query("LOCK TABLE payments IN SHARE MODE").execute(connection)?;
+        // Waits for payments and card sales being written and holds new
+        // ones back until the lock is committed: none slips in beside it.
+        sql_query("LOCK TABLE payments, gas_purchases IN SHARE MODE").execute(connection)?;
         let inserted = sql_query(
             "INSERT INTO period_locks (period, locked_by) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )

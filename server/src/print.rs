@@ -22,8 +22,8 @@ mod receipt;
 pub use day_report::{ChannelTotal, CountAmount, DayReport, DayReportPayment, render_day_report};
 pub use invoice::{InvoiceDocument, InvoiceLine, InvoiceParty, invoice_texts, render_invoice};
 pub use receipt::{
-    PaperSize, ReceiptBill, ReceiptDocument, ReceiptKind, ReceiptLine, RenderSummary, TierLine,
-    receipt_summary, render_receipt,
+    PaperSize, ReceiptBill, ReceiptDocument, ReceiptKind, ReceiptLine, ReceiptPurchase,
+    RenderSummary, TierLine, receipt_summary, render_receipt,
 };
 
 use gascis_common::Money;

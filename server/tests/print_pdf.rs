@@ -78,6 +78,7 @@ fn receipt(reprint: bool) -> ReceiptDocument {
             bill("2026-09", date(9, 1), date(9, 30), false),
             bill("2026-10", date(10, 1), date(10, 31), true),
         ],
+        purchase: None,
         lines: vec![ReceiptLine {
             label: "预存".into(),
             detail: String::new(),

@@ -108,6 +108,7 @@ fn receipt(seed: i64) -> anyhow::Result<ReceiptDocument> {
         reference: format!("POS-0042-{seed:06}"),
         cashier: "李四".into(),
         bills,
+        purchase: None,
         lines: vec![ReceiptLine {
             label: "预存".into(),
             detail: String::new(),

@@ -98,6 +98,7 @@ fn order(account_id: i64, card: CardState, request: PurchaseRequest, key: &str) 
         request,
         channel: "cash".into(),
         idempotency_key: key.into(),
+        counter: None,
     }
 }
 

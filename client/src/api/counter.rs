@@ -152,6 +152,150 @@ pub async fn close_shift(
         .into_inner())
 }
 
+/// Prices an IC-card purchase for the card as read; nothing is written.
+pub async fn quote_gas_purchase(
+    session: Session,
+    request: pb::QuoteGasPurchaseRequest,
+) -> Result<pb::GasQuote, ApiError> {
+    Ok(client(&session)
+        .quote_gas_purchase(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// Sells gas to the card (购气). Like a payment, the request carries its
+/// idempotency key: sending it again after a lost answer charges once.
+pub async fn purchase_gas(
+    session: Session,
+    request: pb::PurchaseGasRequest,
+) -> Result<pb::GasPurchaseResult, ApiError> {
+    Ok(client(&session)
+        .purchase_gas(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// What the reader made of a write: its error, and the card read back
+/// afterwards (the server decides from it whether the gas arrived).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardWritten {
+    pub error: Option<String>,
+    pub read_back: Option<CardState>,
+}
+
+/// The card as the proto carries it.
+pub fn card_to_wire(card: &CardState) -> pb::CardRead {
+    pb::CardRead {
+        card_no: card.card_no.clone(),
+        issue_count: card.issue_count,
+        purchase_count: card.purchase_count,
+        gas_on_card_m3: card.gas_on_card.to_string(),
+    }
+}
+
+/// Writes a purchase to the card in the reader, then reads the card back.
+pub async fn write_card(reader: SharedCardReader, write: pb::CardWrite) -> CardWritten {
+    tokio::task::spawn_blocking(move || {
+        let mut reader = match reader.lock() {
+            Ok(reader) => reader,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let error = match write.volume_m3.parse::<gascis_common::tariff::Volume>() {
+            Ok(volume) => reader
+                .write_purchase(&write.card_no, write.purchase_seq, volume)
+                .err()
+                .map(|error| error.to_string()),
+            Err(error) => Some(format!("volume {}: {error}", write.volume_m3)),
+        };
+        CardWritten {
+            error,
+            read_back: reader.read().ok(),
+        }
+    })
+    .await
+    .unwrap_or_else(|error| CardWritten {
+        error: Some(format!("card reader: {error}")),
+        read_back: None,
+    })
+}
+
+/// Reports a card write to the server.
+pub async fn confirm_card_write(
+    session: Session,
+    purchase_id: i64,
+    written: CardWritten,
+) -> Result<pb::GasPurchase, ApiError> {
+    let request = pb::ConfirmCardWriteRequest {
+        purchase_id,
+        card: written.read_back.as_ref().map(card_to_wire),
+        error: written.error.unwrap_or_default(),
+    };
+    Ok(client(&session)
+        .confirm_card_write(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// 补气: reads the card and asks for the unwritten purchase again; nothing
+/// is charged.
+pub async fn rewrite_card(
+    session: Session,
+    reader: SharedCardReader,
+    account_id: i64,
+) -> Result<pb::GasPurchaseResult, ApiError> {
+    let card = read_card(reader)
+        .await
+        .map_err(|error| ApiError::Other(error.to_string()))?;
+    let request = pb::RewriteCardRequest {
+        account_id,
+        card: Some(card_to_wire(&card)),
+    };
+    Ok(client(&session)
+        .rewrite_card(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner())
+}
+
+/// 补卡 with a supervisor's approval; then the new card is written in the
+/// reader.
+pub async fn reissue_card(
+    session: Session,
+    reader: SharedCardReader,
+    request: pb::ReissueCardRequest,
+) -> Result<pb::CardIssue, ApiError> {
+    let issue = client(&session)
+        .reissue_card(authorized(&session, request)?)
+        .await
+        .map_err(|status| classify_status(&status))?
+        .into_inner();
+    let written = issue.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut reader = match reader.lock() {
+            Ok(reader) => reader,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let gas = written
+            .gas_m3
+            .parse::<gascis_common::tariff::Volume>()
+            .map_err(|error| ApiError::Other(format!("gas {}: {error}", written.gas_m3)))?;
+        reader
+            .issue(
+                &written.card_no,
+                written.issue_count,
+                written.purchase_count,
+                gas,
+            )
+            .map_err(|error| ApiError::Other(error.to_string()))
+    })
+    .await
+    .map_err(|error| ApiError::Other(format!("card reader: {error}")))??;
+    Ok(issue)
+}
+
 /// A receipt that went to the printer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrintedReceipt {

@@ -7,12 +7,13 @@
 use std::path::Path;
 
 use gascis_common::Money;
-use gascis_common::card::CardError;
+use gascis_common::card::{CardError, CardState};
 use gascis_common::proto::v1 as pb;
 
 use super::{Language, Text, pick};
 use crate::api::counter::PrintedReceipt;
 use crate::i18n::archive::money;
+use crate::screen::counter::gas::{By, Problem as GasProblem};
 use crate::screen::counter::payment::{Channel, Problem};
 use crate::screen::counter::{Tab, dialogs};
 use crate::theme::container::Tone;
@@ -108,6 +109,18 @@ pub enum Key {
     ApprovalExplained,
     SupervisorUsername,
     SupervisorPassword,
+    // 购气 (IC card) and 补卡
+    GasTitle,
+    GasQuoting,
+    GasPayButton,
+    GasPaying,
+    GasUnconfirmedAdvice,
+    GasRetryButton,
+    GasRewriting,
+    GasRewriteButton,
+    GasShortcuts,
+    ReissueTitle,
+    ReissueConfirm,
 }
 
 impl Text for Key {
@@ -121,8 +134,8 @@ impl Text for Key {
 fn texts(key: Key) -> (&'static str, &'static str) {
     match key {
         Key::Shortcuts => (
-            "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回",
-            "Keys: Enter search/next/take · ↑↓ choose · F2 read card · F4 shift payments · F5 cash · F6 bank card · F7 WeChat · F8 Alipay · F9 reprint · Esc clear/back",
+            "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回",
+            "Keys: Enter search/next/take · ↑↓ choose · F2 read card · F3 gas/payment · F4 shift payments · F5 cash · F6 bank card · F7 WeChat · F8 Alipay · F9 reprint · Esc clear/back",
         ),
         Key::Loading => ("正在加载…", "Loading…"),
         Key::Cancel => ("取消", "Cancel"),
@@ -226,6 +239,26 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::RefundConfirm => ("主管确认退款", "Supervisor: refund"),
         Key::CloseTitle => ("扎帐", "Close the shift"),
         Key::CloseConfirm => ("主管确认扎帐", "Supervisor: close"),
+        Key::GasTitle => ("购气（IC卡）", "Gas purchase (IC card)"),
+        Key::GasQuoting => ("正在计价…", "Pricing…"),
+        Key::GasPayButton => (
+            "收款并写卡 Enter",
+            "Take the money and write the card Enter",
+        ),
+        Key::GasPaying => ("正在收款…", "Taking the money…"),
+        Key::GasUnconfirmedAdvice => (
+            "不知道是否已扣款：按 F10 用同一单号重发，不会重复收费",
+            "Not known whether it was charged: F10 sends the same request again, it never charges twice",
+        ),
+        Key::GasRetryButton => ("重发 F10", "Send again F10"),
+        Key::GasRewriting => ("正在补气…", "Re-writing (补气)…"),
+        Key::GasRewriteButton => ("补气 F10（不再收费）", "Re-write F10 (no new charge)"),
+        Key::GasShortcuts => (
+            "F3 购气/收款 · F7 按气量/按金额 · F5 现金 · F6 银行卡 · Enter 下一项/收款 · F10 重发/补气 · F12 补卡 · F2 重新读卡",
+            "F3 gas/payment · F7 volume/amount · F5 cash · F6 bank card · Enter next/pay · F10 resend/re-write · F12 new card · F2 read card again",
+        ),
+        Key::ReissueTitle => ("补卡", "Re-issue the card (补卡)"),
+        Key::ReissueConfirm => ("主管确认补卡", "Supervisor: re-issue"),
         Key::ReasonLabel => ("原因（必填）", "Reason (required)"),
         Key::RefundAmountLabel => ("退款金额（元）", "Amount (CNY)"),
         Key::CountedLabel => ("实点现金（元）", "Cash counted (CNY)"),
@@ -651,9 +684,15 @@ pub fn close_facts(language: Language, shift: &pb::Shift) -> String {
 
 /// "收款 12 笔 ¥1,200.00 · 冲正 1 笔 ¥50.00 · 退预存 0 笔 ¥0.00 · 净收 ¥1,150.00".
 pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
+    // Gas sold to IC cards is in the net like payments; said only when any.
+    let gas = if shift.gas_sales > 0 {
+        format!(" · {}", gas_sales(language, shift))
+    } else {
+        String::new()
+    };
     match language {
         Language::SimplifiedChinese => format!(
-            "收款 {} 笔 {} · 冲正 {} 笔 {} · 退预存 {} 笔 {} · 净收 {}",
+            "收款 {} 笔 {}{gas} · 冲正 {} 笔 {} · 退预存 {} 笔 {} · 净收 {}",
             shift.payments,
             money(&shift.received),
             shift.voids,
@@ -663,7 +702,7 @@ pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
             money(&shift.net)
         ),
         Language::English => format!(
-            "Received {} × {} · voided {} × {} · refunded {} × {} · net {}",
+            "Received {} × {}{gas} · voided {} × {} · refunded {} × {} · net {}",
             shift.payments,
             money(&shift.received),
             shift.voids,
@@ -672,6 +711,16 @@ pub fn close_till_totals(language: Language, shift: &pb::Shift) -> String {
             money(&shift.refunded),
             money(&shift.net)
         ),
+    }
+}
+
+/// "购气 3 笔 ¥1117.60": IC-card gas sold in the shift.
+pub fn gas_sales(language: Language, shift: &pb::Shift) -> String {
+    match language {
+        Language::SimplifiedChinese => {
+            format!("购气 {} 笔 {}", shift.gas_sales, money(&shift.gas_sold))
+        }
+        Language::English => format!("Gas sold {} × {}", shift.gas_sales, money(&shift.gas_sold)),
     }
 }
 
@@ -849,6 +898,214 @@ pub fn refund_facts(language: Language, account_no: &str, prepayment: Money) -> 
     match language {
         Language::SimplifiedChinese => format!("户号 {account_no} · 预存余额 {amount}"),
         Language::English => format!("Account {account_no} · prepayment held {amount}"),
+    }
+}
+
+/// The card in the reader, as the 购气 panel shows it.
+pub fn gas_card(language: Language, card: Option<&Result<CardState, CardError>>) -> String {
+    match (card, language) {
+        (None, Language::SimplifiedChinese) => "正在读卡…".to_owned(),
+        (None, Language::English) => "Reading the card…".to_owned(),
+        (Some(Ok(card)), Language::SimplifiedChinese) => format!(
+            "卡号 {} · 已购 {} 次 · 卡内未用气 {} m³",
+            card.card_no,
+            card.purchase_count,
+            quantity(&card.gas_on_card.to_string())
+        ),
+        (Some(Ok(card)), Language::English) => format!(
+            "Card {} · {} purchase(s) · {} m³ on the card",
+            card.card_no,
+            card.purchase_count,
+            quantity(&card.gas_on_card.to_string())
+        ),
+        (Some(Err(error)), language) => card_error(language, error),
+    }
+}
+
+pub fn gas_by(language: Language, by: By) -> &'static str {
+    match by {
+        By::Volume => pick(language, "按气量", "By volume"),
+        By::Amount => pick(language, "按金额", "By amount"),
+    }
+}
+
+pub fn gas_quantity_label(language: Language, by: By) -> String {
+    match by {
+        By::Volume => pick(language, "购气量（m³）", "Volume (m³)").to_owned(),
+        By::Amount => pick(language, "购气金额（元）", "Amount (CNY)").to_owned(),
+    }
+}
+
+/// One tier of a quote: "第1阶梯 100 m³ × 2.61 = ¥261.00".
+pub fn gas_line(language: Language, line: &pb::GasLine) -> String {
+    let tier = match (line.tier, language) {
+        (0, Language::SimplifiedChinese) => "气费".to_owned(),
+        (0, Language::English) => "Gas".to_owned(),
+        (tier, Language::SimplifiedChinese) => format!("第{tier}阶梯"),
+        (tier, Language::English) => format!("Tier {tier}"),
+    };
+    format!(
+        "{tier} {} m³ × {} = {}",
+        quantity(&line.volume_m3),
+        line.unit_price,
+        money(&line.amount)
+    )
+}
+
+/// "共 100 m³ · 气费 ¥261.00 · 预存抵扣 ¥0.00 · 应收 ¥261.00".
+pub fn gas_quote_total(language: Language, quote: &pb::GasQuote) -> String {
+    let volume = quantity(&quote.volume_m3);
+    match language {
+        Language::SimplifiedChinese => format!(
+            "共 {volume} m³ · 气费 {} · 预存抵扣 {} · 应收 {}",
+            money(&quote.amount),
+            money(&quote.balance_used),
+            money(&quote.cash_due)
+        ),
+        Language::English => format!(
+            "{volume} m³ · gas {} · from prepayment {} · to pay {}",
+            money(&quote.amount),
+            money(&quote.balance_used),
+            money(&quote.cash_due)
+        ),
+    }
+}
+
+/// Why the card takes no gas now, with what to do.
+pub fn gas_blocked(language: Language, quote: &pb::GasQuote) -> String {
+    let reason = &quote.blocked_reason;
+    match (
+        language,
+        quote.rewrite_pending,
+        reason.contains("not loaded into the meter"),
+    ) {
+        (Language::SimplifiedChinese, true, _) => {
+            format!("上次购气尚未写入卡中，请先补气（F10）。{reason}")
+        }
+        (Language::SimplifiedChinese, false, true) => {
+            format!("卡内还有未插表的气量，请先插表用完再购气。{reason}")
+        }
+        (Language::SimplifiedChinese, false, false) => format!("此卡现在不能购气：{reason}"),
+        (Language::English, true, _) => {
+            format!("The last purchase is not on the card: re-write it first (F10). {reason}")
+        }
+        (Language::English, false, _) => format!("This card cannot take gas now: {reason}"),
+    }
+}
+
+pub fn gas_problem(language: Language, problem: &GasProblem) -> String {
+    let (zh, en) = match problem {
+        GasProblem::NoCard => ("请插卡后按 F2 读卡", "Insert the card and press F2"),
+        GasProblem::QuantityMissing => ("请输入购气量或金额", "Type a volume or an amount"),
+        GasProblem::QuantityInvalid => ("不是有效的数量", "Not a valid quantity"),
+        GasProblem::TenderedInvalid => ("实收金额无效", "Not a valid amount handed over"),
+        GasProblem::TenderedShort => ("实收少于应收金额", "Less handed over than to pay"),
+        GasProblem::ReferenceMissing => ("请输入刷卡参考号", "Type the terminal's reference"),
+        GasProblem::NoQuote => ("尚未计价", "Not priced yet"),
+        GasProblem::Blocked(reason) => {
+            return match language {
+                Language::SimplifiedChinese => format!("此卡现在不能购气：{reason}"),
+                Language::English => format!("This card cannot take gas now: {reason}"),
+            };
+        }
+    };
+    pick(language, zh, en).to_owned()
+}
+
+pub fn gas_writing(language: Language, purchase: &pb::GasPurchase, rewrite: bool) -> String {
+    let volume = quantity(&purchase.volume_m3);
+    match (language, rewrite) {
+        (Language::SimplifiedChinese, false) => {
+            format!(
+                "已收款，正在写卡：第{}次购气 {volume} m³…",
+                purchase.purchase_seq
+            )
+        }
+        (Language::SimplifiedChinese, true) => {
+            format!("正在补气：第{}次购气 {volume} m³…", purchase.purchase_seq)
+        }
+        (Language::English, false) => format!(
+            "Paid; writing purchase #{} of {volume} m³ to the card…",
+            purchase.purchase_seq
+        ),
+        (Language::English, true) => format!(
+            "Re-writing purchase #{} of {volume} m³…",
+            purchase.purchase_seq
+        ),
+    }
+}
+
+pub fn gas_write_failed(language: Language, purchase: &pb::GasPurchase) -> String {
+    let volume = quantity(&purchase.volume_m3);
+    match language {
+        Language::SimplifiedChinese => format!(
+            "写卡失败：第{}次购气 {volume} m³ 已收款但未写入卡中。请重新插卡后按 F10 补气，不会再次收费",
+            purchase.purchase_seq
+        ),
+        Language::English => format!(
+            "The write failed: purchase #{} of {volume} m³ is paid but not on the card. Put the card back and press F10 to re-write; nothing is charged again",
+            purchase.purchase_seq
+        ),
+    }
+}
+
+pub fn gas_written(language: Language, purchase: &pb::GasPurchase) -> String {
+    let volume = quantity(&purchase.volume_m3);
+    match language {
+        Language::SimplifiedChinese => format!(
+            "购气成功，已写卡 · 第{}次购气 {volume} m³ · 收据号 {}",
+            purchase.purchase_seq, purchase.receipt_no
+        ),
+        Language::English => format!(
+            "Gas written to the card · purchase #{} of {volume} m³ · receipt {}",
+            purchase.purchase_seq, purchase.receipt_no
+        ),
+    }
+}
+
+/// "卡号 IC1 · 现金 · 应收 ¥261.00 · 找零 ¥39.00".
+pub fn gas_paid_facts(language: Language, purchase: &pb::GasPurchase) -> String {
+    let channel = channel_name(language, &purchase.channel);
+    let mut line = match language {
+        Language::SimplifiedChinese => format!(
+            "卡号 {} · {channel} · 实收 {}",
+            purchase.card_no,
+            money(&purchase.cash_due)
+        ),
+        Language::English => format!(
+            "Card {} · {channel} · paid {}",
+            purchase.card_no,
+            money(&purchase.cash_due)
+        ),
+    };
+    if !purchase.change.is_empty() {
+        line.push_str(&format!(" · {}", change_given(language, &purchase.change)));
+    }
+    line
+}
+
+pub fn reissue_facts(language: Language, card_no: &str) -> String {
+    match language {
+        Language::SimplifiedChinese => {
+            format!("卡号 {card_no} 将作废；新卡带上已购次数和已付款未写卡的气量。请放入新卡。")
+        }
+        Language::English => format!(
+            "Card {card_no} stops working; the new card carries the purchase count and any paid gas never written. Put the new card in the reader."
+        ),
+    }
+}
+
+pub fn reissued(language: Language, issue: &pb::CardIssue) -> String {
+    let gas = quantity(&issue.gas_m3);
+    match language {
+        Language::SimplifiedChinese => format!(
+            "补卡完成：卡号 {} 第{}张卡 · 已购 {} 次 · 写入未用气 {gas} m³",
+            issue.card_no, issue.issue_count, issue.purchase_count
+        ),
+        Language::English => format!(
+            "New card written: {} issue {} · {} purchase(s) · {gas} m³ carried over",
+            issue.card_no, issue.issue_count, issue.purchase_count
+        ),
     }
 }
 

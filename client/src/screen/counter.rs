@@ -12,9 +12,13 @@
 //! Keys: Enter searches / moves on / takes the money, ↑/↓ pick a hit, F2
 //! reads the card, F4 shows the shift's payments, F5–F8 choose the channel,
 //! F9 prints the last receipt again, Esc clears and goes back to the search.
+//! An IC-card account opens on the 购气 panel ([`gas`]): F3 switches
+//! between 购气 and 收款, F7 between volume and amount, F10 sends again or
+//! re-writes (补气), F12 re-issues a lost card (补卡).
 
 pub mod dialogs;
 pub mod find;
+pub mod gas;
 pub mod payment;
 mod view;
 
@@ -32,6 +36,7 @@ use crate::secret::Secret;
 
 pub use dialogs::Dialog;
 pub use find::{Find, Lookup};
+pub use gas::GasForm;
 pub use payment::{Channel, PaymentForm};
 
 /// The search field: where the cursor is when the screen opens.
@@ -163,6 +168,7 @@ pub enum Signed {
     Voided(Box<pb::Payment>),
     Refunded(Box<pb::Payment>),
     Closed(Box<pb::Shift>),
+    Reissued(Box<pb::CardIssue>),
 }
 
 #[derive(Debug, Clone)]
@@ -179,6 +185,8 @@ pub struct Counter {
     pub pending_lookup: Option<Lookup>,
     pub account: Option<Box<pb::CounterAccount>>,
     pub payment: Option<PaymentForm>,
+    /// 购气 for an IC-card account; shown instead of the payment form.
+    pub gas: Option<GasForm>,
     pub done: Option<Done>,
     pub print: Option<PrintJob>,
     pub till: Till,
@@ -270,6 +278,42 @@ pub enum Message {
     CloseDialog,
     DialogAnswered(Result<Signed, ApiError>),
 
+    /// F3: between 购气 and 收款 for an IC-card account.
+    ToggleGas,
+    GasCardRead(Result<CardState, CardError>),
+    /// F7 on the 购气 panel: volume or amount.
+    GasToggleBy,
+    GasChannel(Channel),
+    GasQuantityChanged(String),
+    GasQuoted {
+        asked: pb::QuoteGasPurchaseRequest,
+        result: Result<Box<pb::GasQuote>, ApiError>,
+    },
+    GasTenderedChanged(String),
+    GasReferenceChanged(String),
+    /// Enter in the quantity: on to the channel's field.
+    GasEntered,
+    GasPay,
+    /// F10: the same purchase request again after a lost answer, or 补气
+    /// after a failed write.
+    GasAgain,
+    GasPaid {
+        key: String,
+        result: Result<Box<pb::GasPurchaseResult>, ApiError>,
+    },
+    /// The reader wrote (or failed to) and read the card back.
+    GasWritten {
+        purchase_id: i64,
+        written: api::CardWritten,
+    },
+    GasConfirmed {
+        error: Option<String>,
+        result: Result<Box<pb::GasPurchase>, ApiError>,
+    },
+    GasRewritten(Result<Box<pb::GasPurchaseResult>, ApiError>),
+    /// F12: 补卡 with a supervisor.
+    StartReissue,
+
     /// Esc: closes the dialog, or clears back to the search.
     Escape,
 }
@@ -303,6 +347,7 @@ impl Counter {
             pending_lookup: None,
             account: None,
             payment: None,
+            gas: None,
             done: None,
             print: None,
             till: Till::default(),
@@ -344,6 +389,9 @@ impl Counter {
     /// Where typing starts: the search, or the payment form when an
     /// account is open.
     fn focus_start(&self) -> Task<Message> {
+        if self.gas.is_some() && self.tab == Tab::Take {
+            return focus_gas();
+        }
         match &self.payment {
             Some(form) if form.is_editable() && self.tab == Tab::Take => focus_amount(),
             _ => iced::widget::operation::focus(SEARCH_INPUT),
@@ -419,10 +467,334 @@ impl Counter {
             }
         }
         self.payment = Some(PaymentForm::new(&account, new_key("pay")));
+        let ic_card = account.meter_type == "ic_card";
+        let account_id = account.account_id;
         self.account = Some(account);
         self.find.close_hits();
         self.tab = Tab::Take;
+        if !same {
+            self.gas = None;
+        }
+        if ic_card && self.gas.is_none() {
+            return self.open_gas(account_id);
+        }
+        if self.gas.is_some() {
+            return focus_gas();
+        }
         focus_amount()
+    }
+
+    /// The 购气 panel of `account_id`, the card read at once.
+    fn open_gas(&mut self, account_id: i64) -> Task<Message> {
+        self.gas = Some(GasForm::new(account_id, new_key("gas")));
+        Task::batch([self.read_gas_card(), focus_gas()])
+    }
+
+    fn read_gas_card(&self) -> Task<Message> {
+        Task::perform(
+            api::read_card(self.card_reader.clone()),
+            Message::GasCardRead,
+        )
+    }
+
+    /// Asks the server to price what is typed, unless it was asked already.
+    fn requote(&mut self) -> Task<Message> {
+        let Some(form) = self.gas.as_mut() else {
+            return Task::none();
+        };
+        let Some(asked) = form.quote_request() else {
+            form.quote = gas::Quote::None;
+            return Task::none();
+        };
+        let known = match &form.quote {
+            gas::Quote::Asking(pending) => *pending == asked,
+            gas::Quote::Quoted { asked: quoted, .. } => *quoted == asked,
+            _ => false,
+        };
+        if known {
+            return Task::none();
+        }
+        form.quote = gas::Quote::Asking(asked.clone());
+        Task::perform(
+            api::quote_gas_purchase(self.session.clone(), asked.clone()),
+            move |result| Message::GasQuoted {
+                asked: asked.clone(),
+                result: result.map(Box::new),
+            },
+        )
+    }
+
+    fn send_purchase(&self, request: pb::PurchaseGasRequest) -> Task<Message> {
+        let key = request.idempotency_key.clone();
+        Task::perform(
+            api::purchase_gas(self.session.clone(), request),
+            move |result| Message::GasPaid {
+                key,
+                result: result.map(Box::new),
+            },
+        )
+    }
+
+    fn write_card(&self, result: &pb::GasPurchaseResult) -> Task<Message> {
+        let (Some(write), Some(purchase)) = (result.write.clone(), result.purchase.as_ref()) else {
+            return Task::none();
+        };
+        let purchase_id = purchase.purchase_id;
+        Task::perform(
+            api::write_card(self.card_reader.clone(), write),
+            move |written| Message::GasWritten {
+                purchase_id,
+                written,
+            },
+        )
+    }
+
+    fn edit_gas(&mut self, edit: impl FnOnce(&mut GasForm)) -> Task<Message> {
+        match self.gas.as_mut().filter(|form| form.is_editable()) {
+            Some(form) => {
+                edit(form);
+                form.edited();
+                self.requote()
+            }
+            None => Task::none(),
+        }
+    }
+
+    fn update_gas(&mut self, message: Message) -> Action {
+        match message {
+            Message::ToggleGas => {
+                if self.dialog.is_some() {
+                    return Action::None;
+                }
+                let Some(account) = self.account.as_ref() else {
+                    return Action::None;
+                };
+                if account.meter_type != "ic_card" {
+                    return Action::None;
+                }
+                self.tab = Tab::Take;
+                match &self.gas {
+                    Some(form) if form.is_idle() => {
+                        self.gas = None;
+                        return Action::Run(focus_amount());
+                    }
+                    Some(_) => {}
+                    None => {
+                        let account_id = account.account_id;
+                        return Action::Run(self.open_gas(account_id));
+                    }
+                }
+            }
+            Message::GasCardRead(card) => {
+                if let Some(form) = self.gas.as_mut() {
+                    form.card = Some(card);
+                    if matches!(form.stage, gas::Stage::Written { .. }) {
+                        // The next sale to this card.
+                        form.stage = gas::Stage::Editing { problem: None };
+                        form.key = new_key("gas");
+                        form.attempted = false;
+                    }
+                    form.quote = gas::Quote::None;
+                    return Action::Run(self.requote());
+                }
+            }
+            Message::GasToggleBy => {
+                let task = self.edit_gas(|form| {
+                    form.by = match form.by {
+                        gas::By::Volume => gas::By::Amount,
+                        gas::By::Amount => gas::By::Volume,
+                    };
+                });
+                return Action::Run(Task::batch([task, focus_gas()]));
+            }
+            Message::GasChannel(channel) => {
+                if matches!(channel, Channel::Cash | Channel::BankCard) {
+                    let task = self.edit_gas(|form| form.channel = channel);
+                    let field = match channel {
+                        Channel::Cash => gas::TENDERED_INPUT,
+                        _ => gas::REFERENCE_INPUT,
+                    };
+                    return Action::Run(Task::batch([task, iced::widget::operation::focus(field)]));
+                }
+            }
+            Message::GasQuantityChanged(value) => {
+                return Action::Run(self.edit_gas(|form| form.quantity = value));
+            }
+            Message::GasQuoted { asked, result } => {
+                let Some(form) = self.gas.as_mut() else {
+                    return Action::None;
+                };
+                if !matches!(&form.quote, gas::Quote::Asking(pending) if *pending == asked) {
+                    return Action::None;
+                }
+                form.quote = match result {
+                    Ok(quote) => gas::Quote::Quoted { asked, quote },
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    Err(error) => gas::Quote::Failed(error),
+                };
+            }
+            Message::GasTenderedChanged(value) => {
+                return Action::Run(self.edit_gas(|form| form.tendered = value));
+            }
+            Message::GasReferenceChanged(value) => {
+                return Action::Run(self.edit_gas(|form| form.reference = value));
+            }
+            Message::GasEntered => {
+                if let Some(form) = &self.gas {
+                    let field = match form.channel {
+                        Channel::BankCard => gas::REFERENCE_INPUT,
+                        _ => gas::TENDERED_INPUT,
+                    };
+                    return Action::Run(iced::widget::operation::focus(field));
+                }
+            }
+            Message::GasPay => {
+                if self.posting_blocked() || self.dialog.is_some() {
+                    return Action::None;
+                }
+                if let Some(request) = self.gas.as_mut().and_then(GasForm::pay) {
+                    return Action::Run(self.send_purchase(request));
+                }
+            }
+            Message::GasAgain => {
+                let Some(form) = self.gas.as_mut() else {
+                    return Action::None;
+                };
+                if let Some(request) = form.retry() {
+                    return Action::Run(self.send_purchase(request));
+                }
+                if let gas::Stage::WriteFailed { purchase, .. } = &form.stage {
+                    form.stage = gas::Stage::Rewriting {
+                        purchase: purchase.clone(),
+                    };
+                    let account_id = form.account_id;
+                    return Action::Run(Task::perform(
+                        api::rewrite_card(
+                            self.session.clone(),
+                            self.card_reader.clone(),
+                            account_id,
+                        ),
+                        |result| Message::GasRewritten(result.map(Box::new)),
+                    ));
+                }
+            }
+            Message::GasPaid { key, result } => {
+                if let Err(ApiError::SessionExpired) = &result {
+                    return Action::SessionExpired;
+                }
+                let Some(form) = self.gas.as_mut() else {
+                    return Action::None;
+                };
+                let answered = form.answered(&key, result.map(|r| *r), || new_key("gas"));
+                let Some(paid) = answered else {
+                    return Action::Run(self.load_till());
+                };
+                let receipt_no = paid
+                    .purchase
+                    .as_ref()
+                    .map(|p| p.receipt_no.clone())
+                    .unwrap_or_default();
+                // The money is taken: the receipt prints while the card is
+                // written.
+                return Action::Run(Task::batch([
+                    self.write_card(&paid),
+                    self.start_print(&receipt_no),
+                    self.load_till(),
+                ]));
+            }
+            Message::GasWritten {
+                purchase_id,
+                written,
+            } => {
+                let error = written.error.clone();
+                return Action::Run(Task::perform(
+                    api::confirm_card_write(self.session.clone(), purchase_id, written),
+                    move |result| Message::GasConfirmed {
+                        error: error.clone(),
+                        result: result.map(Box::new),
+                    },
+                ));
+            }
+            Message::GasConfirmed { error, result } => {
+                let Some(form) = self.gas.as_mut() else {
+                    return Action::None;
+                };
+                let gas::Stage::Writing { purchase, .. } = &form.stage else {
+                    return Action::None;
+                };
+                match result {
+                    Ok(confirmed) if confirmed.status == "written" => {
+                        form.stage = gas::Stage::Written {
+                            purchase: confirmed,
+                        };
+                        return Action::Run(Task::batch([self.refresh_account(), focus_gas()]));
+                    }
+                    Ok(confirmed) => {
+                        form.stage = gas::Stage::WriteFailed {
+                            purchase: confirmed,
+                            error: error.unwrap_or_default(),
+                        };
+                    }
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    // The server did not hear it: the purchase is paid and
+                    // not known to be written, which is what 补气 handles
+                    // (the card read then tells).
+                    Err(problem) => {
+                        form.stage = gas::Stage::WriteFailed {
+                            purchase: purchase.clone(),
+                            error: problem.to_string(),
+                        };
+                    }
+                }
+            }
+            Message::GasRewritten(result) => {
+                let Some(form) = self.gas.as_mut() else {
+                    return Action::None;
+                };
+                let gas::Stage::Rewriting { purchase } = &form.stage else {
+                    return Action::None;
+                };
+                let purchase = purchase.clone();
+                match result {
+                    Ok(again) => {
+                        form.stage = gas::Stage::Writing {
+                            purchase: Box::new(again.purchase.clone().unwrap_or_default()),
+                            rewrite: true,
+                        };
+                        return Action::Run(self.write_card(&again));
+                    }
+                    Err(ApiError::SessionExpired) => return Action::SessionExpired,
+                    Err(error) => {
+                        form.stage = gas::Stage::WriteFailed {
+                            purchase,
+                            error: error.to_string(),
+                        };
+                    }
+                }
+            }
+            Message::StartReissue => {
+                if self.dialog.is_some() || self.posting_blocked() {
+                    return Action::None;
+                }
+                let Some(account) = self
+                    .account
+                    .as_ref()
+                    .filter(|account| account.meter_type == "ic_card")
+                else {
+                    return Action::None;
+                };
+                if !self.gas.as_ref().is_some_and(GasForm::is_settled) {
+                    return Action::None;
+                }
+                let kind = dialogs::Kind::Reissue {
+                    account_id: account.account_id,
+                    card_no: account.card_no.clone(),
+                };
+                return Action::Run(self.open_dialog(kind));
+            }
+            _ => {}
+        }
+        Action::None
     }
 
     fn print_request(&self, receipt_no: &str) -> pb::GetReceiptPdfRequest {
@@ -463,6 +835,22 @@ impl Counter {
 
     pub fn update(&mut self, message: Message) -> Action {
         match message {
+            Message::ToggleGas
+            | Message::GasCardRead(_)
+            | Message::GasToggleBy
+            | Message::GasChannel(_)
+            | Message::GasQuantityChanged(_)
+            | Message::GasQuoted { .. }
+            | Message::GasTenderedChanged(_)
+            | Message::GasReferenceChanged(_)
+            | Message::GasEntered
+            | Message::GasPay
+            | Message::GasAgain
+            | Message::GasPaid { .. }
+            | Message::GasWritten { .. }
+            | Message::GasConfirmed { .. }
+            | Message::GasRewritten(_)
+            | Message::StartReissue => return self.update_gas(message),
             Message::QueryChanged(query) => self.find.query = query,
             Message::Search => {
                 if let Some(index) = self.find.enter_chooses() {
@@ -533,6 +921,17 @@ impl Counter {
                 ));
             }
             Message::CardRead(Ok(card)) => {
+                if let Some(form) = self.gas.as_mut().filter(|form| form.is_idle())
+                    && self
+                        .account
+                        .as_ref()
+                        .is_some_and(|a| a.card_no == card.card_no)
+                {
+                    // The card of the account shown: read for the sale.
+                    self.find.status = find::Status::Idle;
+                    form.card = None;
+                    return self.update(Message::GasCardRead(Ok(card)));
+                }
                 self.find.query = card.card_no.clone();
                 return Action::Run(self.look_up(Lookup::Card(card.card_no)));
             }
@@ -852,6 +1251,12 @@ impl Counter {
                             Message::DialogAnswered(result.map(|s| Signed::Closed(Box::new(s))))
                         })
                     }
+                    Ok(dialogs::Request::Reissue(request)) => Task::perform(
+                        api::reissue_card(session, self.card_reader.clone(), request),
+                        |result| {
+                            Message::DialogAnswered(result.map(|i| Signed::Reissued(Box::new(i))))
+                        },
+                    ),
                 };
                 return Action::Run(task);
             }
@@ -903,6 +1308,19 @@ impl Counter {
                         self.done = Some(Done::ShiftClosed(shift));
                         tasks.push(self.load_till());
                     }
+                    Signed::Reissued(issue) => {
+                        if let Some(form) = self.gas.as_mut() {
+                            form.reissued = Some(issue);
+                            form.card = None;
+                            // Paid gas went onto the new card: a new sale
+                            // starts from it.
+                            form.stage = gas::Stage::Editing { problem: None };
+                            form.key = new_key("gas");
+                            form.attempted = false;
+                        }
+                        // The new card is in the reader: the sale goes on it.
+                        tasks.push(self.read_gas_card());
+                    }
                 }
                 tasks.push(self.focus_start());
                 return Action::Run(Task::batch(tasks));
@@ -940,6 +1358,7 @@ impl Counter {
             dialogs::Kind::Void { .. } => "void",
             dialogs::Kind::Refund { .. } => "refund",
             dialogs::Kind::Close { .. } => "close",
+            dialogs::Kind::Reissue { .. } => "reissue",
         };
         let dialog = Dialog::new(kind, new_key(prefix));
         let first = dialog.first_input();
@@ -967,7 +1386,7 @@ impl Counter {
                 payment::Attempt::Sending { .. } | payment::Attempt::Unconfirmed { .. }
             )
         });
-        if busy {
+        if busy || self.gas.as_ref().is_some_and(|form| !form.is_idle()) {
             return Task::none();
         }
         if !self.find.hits.is_empty() {
@@ -975,6 +1394,7 @@ impl Counter {
         } else if self.account.is_some() {
             self.account = None;
             self.payment = None;
+            self.gas = None;
             self.find.clear();
         } else {
             self.find.clear();
@@ -987,6 +1407,13 @@ impl Counter {
 /// Whether a payment of the list can be voided: posted, not voided yet.
 pub fn can_void(payment: &pb::Payment) -> bool {
     payment.kind == "payment" && payment.status == "posted" && payment.void_receipt_no.is_empty()
+}
+
+fn focus_gas() -> Task<Message> {
+    Task::batch([
+        iced::widget::operation::focus(gas::QUANTITY_INPUT),
+        iced::widget::operation::select_all(gas::QUANTITY_INPUT),
+    ])
 }
 
 fn focus_amount() -> Task<Message> {

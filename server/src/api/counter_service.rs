@@ -5,7 +5,9 @@ use std::{sync::Arc, time::Duration};
 use chrono::NaiveDate;
 use gascis_common::{
     Money, Role,
+    card::CardState,
     proto::v1::{self as pb, counter_service_server::CounterService},
+    tariff::{PurchaseRequest, Volume},
 };
 use tonic::{Request, Response, Status};
 
@@ -19,13 +21,14 @@ use crate::{
     },
     channels::{gateway::ChargeRequest, notification},
     counter::{
-        self, account,
+        self, account, card_sales,
         gateways::{self, Gateways},
         payments::{self, Begun, Listing, PaymentRequest, PaymentView, Poster},
         receipts, shifts,
         voids::{self, Approved},
     },
     error::{Error, Result},
+    prepaid::ic_card,
 };
 
 pub struct CounterApi {
@@ -140,6 +143,7 @@ fn shift_to_wire(
         refunded: Money::ZERO.to_string(),
         net: Money::ZERO.to_string(),
         expected_cash: Money::ZERO.to_string(),
+        gas_sold: Money::ZERO.to_string(),
         channels: counter::CHANNELS
             .iter()
             .map(|channel| pb::ChannelTotal {
@@ -181,8 +185,143 @@ fn shift_to_wire(
         wire.refunded = till.refunded.to_string();
         wire.net = till.net.to_string();
         wire.expected_cash = till.expected_cash.to_string();
+        wire.gas_sales = till.gas_sales;
+        wire.gas_sold = till.gas_sold.to_string();
     }
     wire
+}
+
+fn actor(caller: &Caller) -> archive::Actor {
+    archive::Actor {
+        user_id: Some(caller.user_id),
+        username: caller.username.clone(),
+    }
+}
+
+fn card_from_wire(card: Option<pb::CardRead>) -> Result<CardState> {
+    let card = card.ok_or_else(|| Error::invalid("card", "read the card first (F2)"))?;
+    if card.card_no.trim().is_empty() {
+        return Err(Error::invalid("card.card_no", "is required"));
+    }
+    let gas_on_card = if card.gas_on_card_m3.trim().is_empty() {
+        Volume::ZERO
+    } else {
+        card.gas_on_card_m3
+            .trim()
+            .parse::<Volume>()
+            .map_err(|error| {
+                Error::invalid(
+                    "card.gas_on_card_m3",
+                    format!("'{}': {error}", card.gas_on_card_m3.trim()),
+                )
+            })?
+    };
+    Ok(CardState {
+        card_no: card.card_no.trim().to_owned(),
+        issue_count: card.issue_count,
+        purchase_count: card.purchase_count,
+        gas_on_card,
+    })
+}
+
+fn gas_request(request: Option<pb::GasRequest>) -> Result<PurchaseRequest> {
+    let request = request.unwrap_or_default();
+    match (
+        request.volume_m3.trim().is_empty(),
+        request.amount.trim().is_empty(),
+    ) {
+        (false, true) => {
+            let volume = request
+                .volume_m3
+                .trim()
+                .parse::<Volume>()
+                .map_err(|error| {
+                    Error::invalid(
+                        "request.volume_m3",
+                        format!("'{}': {error}", request.volume_m3.trim()),
+                    )
+                })?;
+            if volume.is_zero() {
+                return Err(Error::invalid("request.volume_m3", "must be more than 0"));
+            }
+            Ok(PurchaseRequest::Volume(volume))
+        }
+        (true, false) => {
+            let amount = money(&request.amount, "request.amount")?;
+            if amount.is_negative() || amount == Money::ZERO {
+                return Err(Error::invalid("request.amount", "must be more than 0.00"));
+            }
+            if amount.as_decimal() > rust_decimal::Decimal::from(payments::MAX_PAYMENT_YUAN) {
+                return Err(Error::invalid(
+                    "request.amount",
+                    format!(
+                        "{amount} is more than the counter takes at once ({}.00)",
+                        payments::MAX_PAYMENT_YUAN
+                    ),
+                ));
+            }
+            Ok(PurchaseRequest::Amount(amount))
+        }
+        _ => Err(Error::invalid(
+            "request.volume_m3",
+            "give exactly one of volume_m3 or amount",
+        )),
+    }
+}
+
+fn gas_line(tier: Option<u32>, volume: String, unit_price: String, amount: String) -> pb::GasLine {
+    pb::GasLine {
+        tier: tier.unwrap_or(0),
+        volume_m3: volume,
+        unit_price,
+        amount,
+    }
+}
+
+fn sale_to_wire(sale: &card_sales::Sale) -> pb::GasPurchase {
+    let row = &sale.row;
+    pb::GasPurchase {
+        purchase_id: row.id,
+        account_id: row.account_id,
+        account_no: row.account_no.clone(),
+        card_no: row.card_no.clone(),
+        purchase_seq: u32::try_from(row.purchase_seq).unwrap_or(0),
+        volume_m3: row.volume.to_string(),
+        amount: row.amount.to_string(),
+        balance_used: row.balance_used.to_string(),
+        cash_due: row.cash_due.to_string(),
+        lines: sale
+            .lines
+            .iter()
+            .map(|line| {
+                gas_line(
+                    line.tier,
+                    line.volume.to_string(),
+                    line.unit_price.to_string(),
+                    line.amount.to_string(),
+                )
+            })
+            .collect(),
+        channel: row.channel.clone(),
+        tendered: text(row.tendered),
+        change: text(row.change_given),
+        reference: row.reference.clone(),
+        status: row.status.clone(),
+        write_attempts: row.write_attempts,
+        receipt_no: row.receipt_no.clone().unwrap_or_default(),
+        business_date: text(row.business_date),
+        cashier: row.created_by.clone(),
+        created_at: row.created_at.to_rfc3339(),
+        prepayment_after: text(row.prepayment_after),
+    }
+}
+
+fn write_to_wire(write: &ic_card::WriteInstruction) -> pb::CardWrite {
+    pb::CardWrite {
+        card_no: write.card_no.clone(),
+        purchase_seq: write.seq,
+        volume_m3: write.volume.to_string(),
+    }
 }
 
 impl CounterApi {
@@ -744,5 +883,178 @@ impl CounterService for CounterApi {
         })
         .await?;
         Ok(Response::new(result))
+    }
+
+    async fn quote_gas_purchase(
+        &self,
+        request: Request<pb::QuoteGasPurchaseRequest>,
+    ) -> std::result::Result<Response<pb::GasQuote>, Status> {
+        let input = request.into_inner();
+        let card = card_from_wire(input.card)?;
+        let gas = gas_request(input.request)?;
+        let quote = with_connection(&self.state, move |connection| {
+            ic_card::quote(connection, input.account_id, &card, gas)
+        })
+        .await?;
+        let priced = &quote.priced;
+        Ok(Response::new(pb::GasQuote {
+            volume_m3: priced.volume.to_string(),
+            amount: priced.amount.to_string(),
+            balance_used: priced.balance_used.to_string(),
+            cash_due: priced.cash_due.to_string(),
+            lines: priced
+                .lines
+                .iter()
+                .map(|line| {
+                    gas_line(
+                        line.tier,
+                        line.volume.to_string(),
+                        line.unit_price.to_string(),
+                        line.amount.to_string(),
+                    )
+                })
+                .collect(),
+            blocked_reason: quote.blocked.clone(),
+            rewrite_pending: quote.rewrite_pending,
+            tariff_code: priced.tariff_code.clone(),
+        }))
+    }
+
+    async fn purchase_gas(
+        &self,
+        request: Request<pb::PurchaseGasRequest>,
+    ) -> std::result::Result<Response<pb::GasPurchaseResult>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let order = ic_card::PurchaseOrder {
+            account_id: input.account_id,
+            card: card_from_wire(input.card)?,
+            request: gas_request(input.request)?,
+            channel: input.channel.trim().to_owned(),
+            idempotency_key: input.idempotency_key,
+            counter: Some(ic_card::CounterSale {
+                cashier_id: caller.user_id,
+                tendered: optional_money(&input.tendered, "tendered")?,
+                reference: input.reference,
+            }),
+        };
+        let actor = actor(&caller);
+        let (sale, write) = with_connection(&self.state, move |connection| {
+            let write = ic_card::purchase(connection, &actor, &order)?;
+            let sale = card_sales::load(connection, write.purchase_id)?;
+            Ok((sale, write))
+        })
+        .await?;
+        Ok(Response::new(pb::GasPurchaseResult {
+            purchase: Some(sale_to_wire(&sale)),
+            write: Some(write_to_wire(&write)),
+        }))
+    }
+
+    async fn confirm_card_write(
+        &self,
+        request: Request<pb::ConfirmCardWriteRequest>,
+    ) -> std::result::Result<Response<pb::GasPurchase>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let card = input
+            .card
+            .map(|card| card_from_wire(Some(card)))
+            .transpose()?;
+        let error = input.error.trim().to_owned();
+        let actor = actor(&caller);
+        let sale = with_connection(&self.state, move |connection| {
+            ic_card::confirm_write(
+                connection,
+                &actor,
+                input.purchase_id,
+                card.as_ref(),
+                (!error.is_empty()).then_some(error.as_str()),
+            )?;
+            card_sales::load(connection, input.purchase_id)
+        })
+        .await?;
+        Ok(Response::new(sale_to_wire(&sale)))
+    }
+
+    async fn rewrite_card(
+        &self,
+        request: Request<pb::RewriteCardRequest>,
+    ) -> std::result::Result<Response<pb::GasPurchaseResult>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        let card = card_from_wire(input.card)?;
+        let actor = actor(&caller);
+        let (sale, write) = with_connection(&self.state, move |connection| {
+            let write = ic_card::rewrite(connection, &actor, input.account_id, &card)?;
+            let sale = card_sales::load(connection, write.purchase_id)?;
+            Ok((sale, write))
+        })
+        .await?;
+        Ok(Response::new(pb::GasPurchaseResult {
+            purchase: Some(sale_to_wire(&sale)),
+            write: Some(write_to_wire(&write)),
+        }))
+    }
+
+    async fn reissue_card(
+        &self,
+        request: Request<pb::ReissueCardRequest>,
+    ) -> std::result::Result<Response<pb::CardIssue>, Status> {
+        let caller = Caller::of(&request)?.clone();
+        let input = request.into_inner();
+        if input.reason.trim().is_empty() {
+            return Err(Error::invalid("reason", "say why (lost, damaged…)").into());
+        }
+        self.approve(
+            &caller,
+            input.approval,
+            format!("card re-issue (补卡) for account {}", input.account_id),
+        )
+        .await?;
+        let actor = actor(&caller);
+        let issue = with_connection(&self.state, move |connection| {
+            let issue = ic_card::reissue(connection, &actor, input.account_id, &input.reason)?;
+            audit_event(
+                connection,
+                &caller,
+                "card_reissued",
+                "/gascis.v1.CounterService/ReissueCard",
+                &format!(
+                    "card {} issue {} for account {} ({})",
+                    issue.card_no,
+                    issue.issue_count,
+                    input.account_id,
+                    input.reason.trim()
+                ),
+            )?;
+            Ok(issue)
+        })
+        .await?;
+        Ok(Response::new(pb::CardIssue {
+            card_no: issue.card_no,
+            issue_count: issue.issue_count,
+            purchase_count: issue.purchase_count,
+            gas_m3: issue.gas.to_string(),
+        }))
+    }
+
+    async fn list_gas_purchases(
+        &self,
+        request: Request<pb::ListGasPurchasesRequest>,
+    ) -> std::result::Result<Response<pb::ListGasPurchasesResponse>, Status> {
+        let input = request.into_inner();
+        let limit = match input.limit {
+            0 => 50,
+            n if n <= 1000 => i64::from(n),
+            n => return Err(Error::invalid("limit", format!("{n} is not within 1..1000")).into()),
+        };
+        let sales = with_connection(&self.state, move |connection| {
+            card_sales::of_account(connection, input.account_id, limit)
+        })
+        .await?;
+        Ok(Response::new(pb::ListGasPurchasesResponse {
+            purchases: sales.iter().map(sale_to_wire).collect(),
+        }))
     }
 }

@@ -150,6 +150,30 @@ pub const METHODS: &[(&str, Access)] = &[
         "/gascis.v1.InvoiceService/GetInvoicePdf",
         Access::Roles(INVOICERS),
     ),
+    (
+        "/gascis.v1.CounterService/QuoteGasPurchase",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/PurchaseGas",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/ConfirmCardWrite",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/RewriteCard",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/ReissueCard",
+        Access::Roles(COUNTER),
+    ),
+    (
+        "/gascis.v1.CounterService/ListGasPurchases",
+        Access::Roles(COUNTER_READERS),
+    ),
     ("/gascis.v1.AuthService/Login", Access::Public),
     ("/gascis.v1.AuthService/Logout", Access::AnyRole),
     ("/gascis.v1.AuthService/WhoAmI", Access::AnyRole),

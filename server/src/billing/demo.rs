@@ -348,6 +348,7 @@ fn seed_in(connection: &mut PgConnection, today: NaiveDate) -> Result<u64> {
                 request: PurchaseRequest::Volume(Volume::from_m3(20 + card.account_id % 5 * 10)),
                 channel: "cash".to_owned(),
                 idempotency_key: format!("demo-purchase-{}", card.account_id),
+                counter: None,
             },
         )?;
         let written = reader

@@ -191,6 +191,9 @@ pub fn document(
     company: &str,
     receipt_no: &str,
 ) -> Result<ReceiptDocument> {
+    if let Some(sale) = super::card_sales::by_receipt(connection, receipt_no)? {
+        return super::card_sales::document(connection, company, &sale, local_now());
+    }
     let found = find(connection, receipt_no)?;
     let row = &found.view.payment;
     let info: AccountInfo = sql_query(
@@ -279,6 +282,7 @@ pub fn document(
         reference: row.reference.clone(),
         cashier: row.cashier_name.clone(),
         bills: receipt_bills,
+        purchase: None,
         lines,
         amount: money(row.amount, "amount")?,
         tendered: row.tendered.map(|t| money(t, "tendered")).transpose()?,
@@ -381,6 +385,21 @@ pub fn day_report(
             status: status_label(view).to_owned(),
         });
     }
+    for sale in super::card_sales::of_shift(connection, shift.id)? {
+        report_payments.push(print::DayReportPayment {
+            receipt_no: sale.receipt_no.clone().unwrap_or_default(),
+            time: to_local(sale.created_at),
+            account_no: sale.account_no.clone(),
+            channel_label: super::channel_label(&sale.channel).to_owned(),
+            amount: money(sale.cash_due, "cash due")?,
+            status: if sale.status == "written" {
+                "购气".to_owned()
+            } else {
+                "购气(未写卡)".to_owned()
+            },
+        });
+    }
+    report_payments.sort_by_key(|row| row.time);
     Ok(print::DayReport {
         company_name: company.to_owned(),
         business_date: shift.business_date,

@@ -142,6 +142,11 @@ pub struct Till {
     pub voided: Money,
     pub refunds: i64,
     pub refunded: Money,
+    /// IC-card gas sold (购气), and the money the channels took for it
+    /// (a sale paid wholly from prepayment brings none).
+    pub gas_sales: i64,
+    pub gas_sold: Money,
+    /// Payments and gas sales less voids and refunds.
     pub net: Money,
     pub expected_cash: Money,
 }
@@ -170,7 +175,11 @@ pub fn till(connection: &mut PgConnection, shift_id: i64) -> Result<Till> {
          UNION ALL \
          SELECT 'void' AS what, p.channel, count(*) AS count, sum(p.amount) AS amount \
          FROM payment_voids v JOIN payments p ON p.id = v.payment_id \
-         WHERE v.shift_id = $1 GROUP BY p.channel",
+         WHERE v.shift_id = $1 GROUP BY p.channel \
+         UNION ALL \
+         SELECT CASE WHEN g.cash_due > 0 THEN 'sale' ELSE 'sale_from_prepayment' END AS what, \
+            g.channel, count(*) AS count, sum(g.cash_due) AS amount \
+         FROM gas_purchases g WHERE g.shift_id = $1 GROUP BY 1, g.channel",
     )
     .bind::<BigInt, _>(shift_id)
     .load(connection)?;
@@ -182,6 +191,8 @@ pub fn till(connection: &mut PgConnection, shift_id: i64) -> Result<Till> {
         voided: Money::ZERO,
         refunds: 0,
         refunded: Money::ZERO,
+        gas_sales: 0,
+        gas_sold: Money::ZERO,
         net: Money::ZERO,
         expected_cash: Money::ZERO,
     };
@@ -201,6 +212,13 @@ pub fn till(connection: &mut PgConnection, shift_id: i64) -> Result<Till> {
                     total.count += row.count;
                     total.amount = total.amount.checked_add(amount).ok_or_else(overflow)?;
                 }
+                "sale" => {
+                    till.gas_sales += row.count;
+                    till.gas_sold = till.gas_sold.checked_add(amount).ok_or_else(overflow)?;
+                    total.count += row.count;
+                    total.amount = total.amount.checked_add(amount).ok_or_else(overflow)?;
+                }
+                "sale_from_prepayment" => till.gas_sales += row.count,
                 "void" => {
                     till.voids += row.count;
                     till.voided = till.voided.checked_add(amount).ok_or_else(overflow)?;
@@ -220,7 +238,8 @@ pub fn till(connection: &mut PgConnection, shift_id: i64) -> Result<Till> {
     }
     till.net = till
         .received
-        .checked_sub(till.voided)
+        .checked_add(till.gas_sold)
+        .and_then(|net| net.checked_sub(till.voided))
         .and_then(|net| net.checked_sub(till.refunded))
         .ok_or_else(overflow)?;
     Ok(till)
@@ -262,6 +281,7 @@ pub fn close(
             "payments": till.payments, "received": till.received.to_string(),
             "voids": till.voids, "voided": till.voided.to_string(),
             "refunds": till.refunds, "refunded": till.refunded.to_string(),
+            "gas_sales": till.gas_sales, "gas_sold": till.gas_sold.to_string(),
             "net": till.net.to_string(),
         });
         sql_query(

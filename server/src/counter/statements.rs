@@ -32,7 +32,8 @@ pub fn our_records(
     .bind::<Text, _>(channel)
     .bind::<Date, _>(day)
     .load(connection)?;
-    rows.into_iter()
+    let mut records = rows
+        .into_iter()
         .map(|row| {
             Ok(OurRecord {
                 amount: Money::try_from_decimal(row.amount)
@@ -49,7 +50,22 @@ pub fn our_records(
                 posted_at: row.created_at,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    // IC-card gas sold at the counter took money in the channel too; its
+    // receipt number is what our side knows it by.
+    for sale in super::card_sales::of_channel_day(connection, channel, day)? {
+        records.push(OurRecord {
+            amount: Money::try_from_decimal(sale.cash_due)
+                .map_err(|e| Error::Internal(format!("gas purchase amount: {e}")))?,
+            status: "posted".to_owned(),
+            channel_ref: (!sale.reference.is_empty()).then(|| sale.reference.clone()),
+            payment_no: sale.receipt_no.clone().unwrap_or_default(),
+            channel: sale.channel,
+            account_no: sale.account_no,
+            posted_at: sale.created_at,
+        });
+    }
+    Ok(records)
 }
 
 /// Reads a statement file (bytes as uploaded) and matches it.

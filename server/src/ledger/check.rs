@@ -115,6 +115,21 @@ const CHECKS: &[(&str, &str, &str)] = &[
          WHERE t.reverses_id IS DISTINCT FROM p.ledger_transaction_id",
     ),
     (
+        "gas_purchases_posted_as_charged",
+        "a gas purchase's ledger transaction takes exactly its cash due in its channel and its balance used from the account's prepayment",
+        "SELECT 'gas purchase ' || g.id || ': cash due ' || g.cash_due || ', channel line ' \
+            || coalesce(c.total::text, 'none') || ', balance used ' || g.balance_used \
+            || ', prepayment line ' || coalesce(p.total::text, 'none') AS example \
+         FROM gas_purchases g \
+         LEFT JOIN LATERAL (SELECT sum(l.amount) AS total FROM ledger_lines l \
+             WHERE l.transaction_id = g.ledger_transaction_id AND l.book = g.channel) c ON true \
+         LEFT JOIN LATERAL (SELECT sum(l.amount) AS total FROM ledger_lines l \
+             WHERE l.transaction_id = g.ledger_transaction_id AND l.book = 'prepayment' \
+               AND l.account_id = g.account_id) p ON true \
+         WHERE coalesce(c.total, 0) <> g.cash_due OR coalesce(p.total, 0) <> g.balance_used \
+            OR (g.amount > 0 AND g.ledger_transaction_id IS NULL)",
+    ),
+    (
         "bills_posted_as_billed",
         "a bill's ledger transaction puts exactly its amount on the account's receivable",
         "SELECT 'bill ' || b.id || ' (' || b.period || '): amount ' || b.amount || ', receivable ' \

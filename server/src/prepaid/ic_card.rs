@@ -49,6 +49,29 @@ pub struct PurchaseOrder {
     /// cash, bank_card, wechat, alipay…
     pub channel: String,
     pub idempotency_key: String,
+    /// Sold at the counter: into the cashier's shift, with a receipt.
+    pub counter: Option<CounterSale>,
+}
+
+/// What a counter sale adds to a purchase: whose till takes the money.
+#[derive(Debug, Clone)]
+pub struct CounterSale {
+    pub cashier_id: i64,
+    /// Cash handed over; None means exact.
+    pub tendered: Option<Money>,
+    /// The bank terminal's reference for card payments.
+    pub reference: String,
+}
+
+/// A purchase priced for the card read, nothing written.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    pub priced: tariff::Purchase,
+    /// Why the card cannot take this purchase now (gas still on the card,
+    /// an earlier purchase not yet written); empty when it can.
+    pub blocked: String,
+    /// A paid purchase is not on the card: 补气 comes first.
+    pub rewrite_pending: bool,
 }
 
 #[derive(QueryableByName)]
@@ -134,8 +157,17 @@ fn fingerprint(order: &PurchaseOrder) -> Vec<u8> {
         PurchaseRequest::Volume(volume) => format!("volume:{volume}"),
         PurchaseRequest::Amount(amount) => format!("amount:{amount}"),
     };
+    // Purchases from before counter sales keep their fingerprints.
+    let counter = match &order.counter {
+        Some(sale) => format!(
+            "|{}|{}",
+            sale.tendered.map(|t| t.to_string()).unwrap_or_default(),
+            sale.reference.trim()
+        ),
+        None => String::new(),
+    };
     Sha256::digest(format!(
-        "{}|{}|{}|{}",
+        "{}|{}|{}|{}{counter}",
         order.account_id, order.card.card_no, request, order.channel
     ))
     .to_vec()
@@ -166,8 +198,148 @@ fn card_of(connection: &mut PgConnection, account_id: i64, read: &CardState) -> 
     Ok(card)
 }
 
+/// What pricing a purchase needs from the database.
+struct Pricing {
+    priced: tariff::Purchase,
+    tariff_code: String,
+    revision_id: i64,
+    vat_rate: tariff::Rate,
+    cycle_start: Option<NaiveDate>,
+}
+
+/// Prices a purchase by the cycle's tiers, what the account bought in the
+/// cycle so far and its money balance (applied first).
+fn price(
+    connection: &mut PgConnection,
+    account_id: i64,
+    request: PurchaseRequest,
+    today: NaiveDate,
+) -> Result<Pricing> {
+    let (published, attributes) = pricing::for_account(connection, account_id, today)?;
+    let version = published.tariff.version_at(today);
+    let cycle_start = version.and_then(|v| v.cycle.start_of(today));
+    #[derive(QueryableByName)]
+    struct Bought {
+        #[diesel(sql_type = Numeric)]
+        volume: Decimal,
+    }
+    let bought: Bought = sql_query(
+        "SELECT coalesce(sum(volume), 0) AS volume FROM gas_purchases \
+         WHERE account_id = $1 AND cycle_start IS NOT DISTINCT FROM $2",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<Nullable<diesel::sql_types::Date>, _>(cycle_start)
+    .get_result(connection)?;
+    let balances = ledger::balances(connection, account_id)?;
+    let priced = tariff::price_purchase(
+        &published.tariff,
+        &attributes,
+        &PurchaseInput {
+            date: today,
+            cycle_purchases_to_date: Volume::try_from_decimal(bought.volume)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+            balance: balances.prepayment,
+            request,
+        },
+    )
+    .map_err(|error| Error::invalid("request", error.to_string()))?;
+    if priced.volume.is_zero() {
+        return Err(Error::invalid(
+            "request",
+            "that buys no gas; ask for more money or a volume",
+        ));
+    }
+    Ok(Pricing {
+        vat_rate: version
+            .map(|v| v.vat_rate)
+            .unwrap_or_else(tariff::Rate::natural_gas_vat),
+        tariff_code: published.tariff.code.clone(),
+        revision_id: published.revision_id,
+        priced,
+        cycle_start,
+    })
+}
+
+/// Prices a purchase for the card as read, without writing anything, and
+/// says whether the card can take it now.
+pub fn quote(
+    connection: &mut PgConnection,
+    account_id: i64,
+    card: &CardState,
+    request: PurchaseRequest,
+) -> Result<Quote> {
+    connection.transaction(|connection| {
+        let row = card_of(connection, account_id, card)?;
+        let unwritten: Option<PurchaseRow> = sql_query(format!(
+            "{PURCHASE} WHERE card_id = $1 AND status = 'paid' ORDER BY purchase_seq LIMIT 1"
+        ))
+        .bind::<BigInt, _>(row.id)
+        .get_result(connection)
+        .optional()?;
+        let mut blocked = String::new();
+        let mut rewrite_pending = false;
+        let mut card_count = row.purchase_count;
+        if let Some(unwritten) = &unwritten {
+            if i64::from(card.purchase_count) >= i64::from(unwritten.purchase_seq) {
+                // The purchase will be recognised as written when paying.
+                card_count = unwritten.purchase_seq;
+            } else {
+                rewrite_pending = true;
+                blocked = format!(
+                    "purchase #{} of {} m³ paid on {} is not on the card yet: write it again (补气) first",
+                    unwritten.purchase_seq, unwritten.volume, unwritten.created_on
+                );
+            }
+        }
+        if blocked.is_empty() && i64::from(card.purchase_count) != i64::from(card_count) {
+            blocked = format!(
+                "the card has {} purchase(s) written, the account {}: check the card",
+                card.purchase_count, card_count
+            );
+        }
+        if blocked.is_empty() && !card.gas_on_card.is_zero() {
+            blocked = format!(
+                "the card still holds {} m³ not loaded into the meter; load it into the meter first",
+                card.gas_on_card
+            );
+        }
+        let pricing = price(connection, account_id, request, archive::today())?;
+        Ok(Quote {
+            priced: pricing.priced,
+            blocked,
+            rewrite_pending,
+        })
+    })
+}
+
+fn check_counter_sale(channel: &str, sale: &CounterSale) -> Result<()> {
+    if crate::counter::is_scanned(channel) {
+        return Err(Error::invalid(
+            "channel",
+            "IC-card gas is sold for cash, bank card, bank agent or online payments; \
+             scanned WeChat/Alipay codes are not taken for card sales yet",
+        ));
+    }
+    if sale.tendered.is_some() && channel != "cash" {
+        return Err(Error::invalid("tendered", "is only for cash"));
+    }
+    if matches!(channel, "bank_card" | "bank_agent" | "online") && sale.reference.trim().is_empty()
+    {
+        return Err(Error::invalid(
+            "reference",
+            "is required for this channel (the terminal's or the bank's reference)",
+        ));
+    }
+    if sale.reference.len() > 64 {
+        return Err(Error::invalid("reference", "is longer than 64 characters"));
+    }
+    Ok(())
+}
+
 /// Prices and charges a purchase and returns what to write. The same
 /// idempotency key with the same request returns the same purchase.
+/// Sold at the counter, the purchase goes into the cashier's open shift
+/// with a receipt number, like a payment.
 pub fn purchase(
     connection: &mut PgConnection,
     actor: &Actor,
@@ -175,6 +347,12 @@ pub fn purchase(
 ) -> Result<WriteInstruction> {
     if order.idempotency_key.trim().is_empty() {
         return Err(Error::invalid("idempotency_key", "is required"));
+    }
+    if order.idempotency_key.len() > 100 {
+        return Err(Error::invalid(
+            "idempotency_key",
+            "is longer than 100 characters",
+        ));
     }
     if !super::CHANNELS.contains(&order.channel.as_str()) {
         return Err(Error::invalid(
@@ -186,8 +364,14 @@ pub fn purchase(
             ),
         ));
     }
+    if let Some(sale) = &order.counter {
+        check_counter_sale(&order.channel, sale)?;
+    }
     let fingerprint = fingerprint(order);
     connection.transaction(|connection| {
+        // The account row first, as payments take it: the balance applied
+        // here cannot move under us, and a retry racing its original waits.
+        let account_status = crate::counter::payments::lock_account(connection, order.account_id)?;
         let existing: Option<PurchaseRow> =
             sql_query(format!("{PURCHASE} WHERE idempotency_key = $1"))
                 .bind::<Text, _>(order.idempotency_key.trim())
@@ -202,6 +386,21 @@ pub fn purchase(
             }
             return instruction(&existing, &order.card.card_no);
         }
+        if account_status == "closed" {
+            return Err(Error::Refused(
+                "the account is closed (销户); it buys no gas".to_owned(),
+            ));
+        }
+        let today = archive::today();
+        crate::counter::check_period_open(connection, today)?;
+        let shift_id = match &order.counter {
+            Some(sale) => Some(crate::counter::shifts::open_for_posting(
+                connection,
+                sale.cashier_id,
+                today,
+            )?),
+            None => None,
+        };
         let card = card_of(connection, order.account_id, &order.card)?;
         // A paid purchase not yet on the card comes first (补气), unless
         // the card shows it arrived and only the answer was lost.
@@ -235,43 +434,31 @@ pub fn purchase(
                 order.card.gas_on_card
             )));
         }
-        let today = archive::today();
-        let (published, attributes) = pricing::for_account(connection, order.account_id, today)?;
-        let cycle_start = published
-            .tariff
-            .version_at(today)
-            .and_then(|v| v.cycle.start_of(today));
-        #[derive(QueryableByName)]
-        struct Bought {
-            #[diesel(sql_type = Numeric)]
-            volume: Decimal,
-        }
-        let bought: Bought = sql_query(
-            "SELECT coalesce(sum(volume), 0) AS volume FROM gas_purchases \
-             WHERE account_id = $1 AND cycle_start IS NOT DISTINCT FROM $2",
-        )
-        .bind::<BigInt, _>(order.account_id)
-        .bind::<Nullable<diesel::sql_types::Date>, _>(cycle_start)
-        .get_result(connection)?;
-        let balances = ledger::balances(connection, order.account_id)?;
-        let priced = tariff::price_purchase(
-            &published.tariff,
-            &attributes,
-            &PurchaseInput {
-                date: today,
-                cycle_purchases_to_date: Volume::try_from_decimal(bought.volume)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
-                balance: balances.prepayment,
-                request: order.request,
-            },
-        )
-        .map_err(|error| Error::invalid("request", error.to_string()))?;
-        if priced.volume.is_zero() {
-            return Err(Error::invalid(
-                "request",
-                "that buys no gas; ask for more money or a volume",
-            ));
-        }
+        let Pricing {
+            priced,
+            tariff_code,
+            revision_id,
+            vat_rate,
+            cycle_start,
+        } = price(connection, order.account_id, order.request, today)?;
+        let tendered = order.counter.as_ref().and_then(|sale| sale.tendered);
+        let change = match tendered {
+            Some(tendered) if tendered.as_decimal() < priced.cash_due.as_decimal() => {
+                return Err(Error::invalid(
+                    "tendered",
+                    format!(
+                        "{tendered} handed over is less than the {} to pay",
+                        priced.cash_due
+                    ),
+                ));
+            }
+            Some(tendered) => Some(
+                tendered
+                    .checked_sub(priced.cash_due)
+                    .ok_or_else(|| Error::Internal("change overflow".to_owned()))?,
+            ),
+            None => None,
+        };
         let seq = card_count + 1;
         let lines: Vec<(Option<u32>, String, String, String)> = priced
             .lines
@@ -287,15 +474,8 @@ pub fn purchase(
             .collect();
         let lines_json =
             serde_json::to_string(&lines).map_err(|e| Error::Internal(e.to_string()))?;
-        let vat = tariff::vat_split(
-            priced.amount,
-            published
-                .tariff
-                .version_at(today)
-                .map(|v| v.vat_rate)
-                .unwrap_or_else(tariff::Rate::natural_gas_vat),
-        )
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        let vat = tariff::vat_split(priced.amount, vat_rate)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let key = format!("purchase:{}", order.idempotency_key.trim());
         let mut ledger_lines = vec![
             Line {
@@ -337,11 +517,18 @@ pub fn purchase(
         } else {
             None
         };
+        let receipt_no = match shift_id {
+            Some(_) => Some(crate::counter::payments::next_receipt_no(connection, today)?),
+            None => None,
+        };
+        let after = ledger::balances(connection, order.account_id)?;
         let row: PurchaseRow = sql_query(format!(
             "WITH inserted AS (INSERT INTO gas_purchases (account_id, card_id, purchase_seq, idempotency_key, \
                 request_sha256, volume, amount, balance_used, cash_due, channel, tariff_code, tariff_revision_id, \
-                lines, cycle_start, ledger_transaction_id, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16) RETURNING *) \
+                lines, cycle_start, ledger_transaction_id, created_by, shift_id, business_date, receipt_no, \
+                tendered, change_given, reference, arrears_after, prepayment_after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15, $16, $17, $18, \
+                $19, $20, $21, $22, $23, $24) RETURNING *) \
              {} ",
             PURCHASE.replace("FROM gas_purchases", "FROM inserted")
         ))
@@ -355,12 +542,26 @@ pub fn purchase(
         .bind::<Numeric, _>(priced.balance_used.as_decimal())
         .bind::<Numeric, _>(priced.cash_due.as_decimal())
         .bind::<Text, _>(&order.channel)
-        .bind::<Text, _>(&published.tariff.code)
-        .bind::<BigInt, _>(published.revision_id)
+        .bind::<Text, _>(&tariff_code)
+        .bind::<BigInt, _>(revision_id)
         .bind::<Text, _>(&lines_json)
         .bind::<Nullable<diesel::sql_types::Date>, _>(cycle_start)
         .bind::<Nullable<BigInt>, _>(transaction)
         .bind::<Text, _>(&actor.username)
+        .bind::<Nullable<BigInt>, _>(shift_id)
+        .bind::<Nullable<diesel::sql_types::Date>, _>(shift_id.map(|_| today))
+        .bind::<Nullable<Text>, _>(receipt_no)
+        .bind::<Nullable<Numeric>, _>(tendered.map(Money::as_decimal))
+        .bind::<Nullable<Numeric>, _>(change.map(Money::as_decimal))
+        .bind::<Text, _>(
+            order
+                .counter
+                .as_ref()
+                .map(|sale| sale.reference.trim())
+                .unwrap_or_default(),
+        )
+        .bind::<Numeric, _>(after.arrears.as_decimal())
+        .bind::<Numeric, _>(after.prepayment.as_decimal())
         .get_result(connection)?;
         instruction(&row, &card.card_no)
     })

@@ -79,6 +79,18 @@ pub struct ReceiptLine {
     pub amount: Money,
 }
 
+/// The gas an IC-card sale put on the card.
+#[derive(Debug, Clone)]
+pub struct ReceiptPurchase {
+    pub card_no: String,
+    /// The card's purchase number (第N次购气).
+    pub purchase_seq: u32,
+    pub volume_m3: Decimal,
+    pub tier_lines: Vec<TierLine>,
+    /// What the gas costs, tax included.
+    pub gas_amount: Money,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReceiptDocument {
     pub company_name: String,
@@ -102,6 +114,8 @@ pub struct ReceiptDocument {
     pub reference: String,
     pub cashier: String,
     pub bills: Vec<ReceiptBill>,
+    /// An IC-card sale's gas; its cost is on the card, the money in `amount`.
+    pub purchase: Option<ReceiptPurchase>,
     pub lines: Vec<ReceiptLine>,
     pub amount: Money,
     /// Cash handed over and change given, for cash payments.
@@ -210,6 +224,9 @@ fn layout(doc: &ReceiptDocument, paper: PaperSize) -> Result<Flow, PrintError> {
     customer(&mut flow, &style, doc);
     for bill in &doc.bills {
         bill_block(&mut flow, &style, bill);
+    }
+    if let Some(purchase) = &doc.purchase {
+        purchase_block(&mut flow, &style, purchase);
     }
     other_lines(&mut flow, &style, doc);
     totals(&mut flow, &style, doc);
@@ -403,6 +420,35 @@ fn bill_block(flow: &mut Flow, style: &Style, bill: &ReceiptBill) {
             .collect();
         flow.row(style.base, &cells);
     }
+    flow.rule(true);
+}
+
+fn purchase_block(flow: &mut Flow, style: &Style, purchase: &ReceiptPurchase) {
+    let width = flow.content_width();
+    flow.ensure(
+        4.0 * Flow::row_height(style.base)
+            + (purchase.tier_lines.len() as f32 + 1.0) * Flow::row_height(style.small)
+            + 3.0,
+    );
+    let card = format!("卡号 {}", purchase.card_no);
+    let seq = format!("第{}次购气", purchase.purchase_seq);
+    flow.row(
+        style.base,
+        &[
+            Cell::left(0.0, &card).bold().width(width - 22.0),
+            Cell::right(width, &seq),
+        ],
+    );
+    let volume = format!("购气量 {} m³", fixed(purchase.volume_m3, 3));
+    flow.row(style.base, &[Cell::left(0.0, &volume)]);
+    if !purchase.tier_lines.is_empty() {
+        tier_table(flow, style, &purchase.tier_lines);
+    }
+    let amount = purchase.gas_amount.to_string();
+    flow.row(
+        style.base,
+        &[Cell::left(0.0, "气费"), Cell::right(width, &amount)],
+    );
     flow.rule(true);
 }
 
@@ -607,6 +653,7 @@ pub(crate) mod tests {
             bills: (0..bills)
                 .map(|i| sample_bill(1 + (i % 12) as u32))
                 .collect(),
+            purchase: None,
             lines: vec![ReceiptLine {
                 label: "预存".into(),
                 detail: String::new(),

@@ -1,6 +1,6 @@
 //! The dialogs a supervisor signs: 冲正 (void a payment of today), 退预存
 //! (pay prepayment back in cash) and 扎帐 (close the shift with the cash
-//! counted). The supervisor types their own user name and password into
+//! counted), 补卡 (re-issue a lost IC card). The supervisor types their own user name and password into
 //! the cashier's dialog; the server checks, audits and may refuse, and
 //! its words are shown.
 
@@ -34,6 +34,8 @@ pub enum Kind {
     },
     /// 扎帐 of this shift (the till as last loaded).
     Close { shift: Box<pb::Shift> },
+    /// 补卡: a new card for this account's lost or damaged one.
+    Reissue { account_id: i64, card_no: String },
 }
 
 /// A field of a dialog.
@@ -82,6 +84,7 @@ pub enum Request {
     Void(pb::VoidPaymentRequest),
     Refund(pb::RefundPrepaymentRequest),
     Close(pb::CloseShiftRequest),
+    Reissue(pb::ReissueCardRequest),
 }
 
 impl Dialog {
@@ -108,7 +111,7 @@ impl Dialog {
     /// The input the cursor starts in.
     pub fn first_input(&self) -> &'static str {
         match self.kind {
-            Kind::Void { .. } | Kind::Refund { .. } => REASON_INPUT,
+            Kind::Void { .. } | Kind::Refund { .. } | Kind::Reissue { .. } => REASON_INPUT,
             Kind::Close { .. } => COUNTED_INPUT,
         }
     }
@@ -147,7 +150,7 @@ impl Dialog {
     pub fn problems(&self) -> Vec<(Field, Problem)> {
         let mut problems = Vec::new();
         match &self.kind {
-            Kind::Void { .. } => {
+            Kind::Void { .. } | Kind::Reissue { .. } => {
                 if self.reason.trim().is_empty() {
                     problems.push((Field::Reason, Problem::ReasonMissing));
                 }
@@ -222,6 +225,11 @@ impl Dialog {
                 amount: Money::from_str(self.amount.trim())
                     .map(|amount| amount.to_string())
                     .unwrap_or_default(),
+                reason: self.reason.trim().to_owned(),
+                approval: Some(self.approval()),
+            }),
+            Kind::Reissue { account_id, .. } => Request::Reissue(pb::ReissueCardRequest {
+                account_id: *account_id,
                 reason: self.reason.trim().to_owned(),
                 approval: Some(self.approval()),
             }),

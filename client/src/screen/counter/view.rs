@@ -10,6 +10,7 @@ use iced::{Alignment, Element, Length, Padding};
 
 use super::dialogs::{self, Dialog, Field, Kind};
 use super::find::Status;
+use super::gas::{self, GasForm};
 use super::payment::{Attempt, Channel, PaymentForm, wire_money};
 use super::{
     AMOUNT_INPUT, Counter, Done, Load, Message, PAYMENT_CODE_INPUT, Paper, PrintJob, PrintState,
@@ -54,6 +55,11 @@ impl Counter {
 
         let dialog_open = self.dialog.is_some();
         let takes_arrows = self.find.takes_arrows() && !dialog_open && self.tab == Tab::Take;
+        let selling_gas = self.gas.is_some() && self.tab == Tab::Take;
+        let ic_card = self
+            .account
+            .as_ref()
+            .is_some_and(|account| account.meter_type == "ic_card");
         let unhandled = widget::on_unhandled_key(page, move |key, _modifiers| {
             let keyboard::Key::Named(named) = key else {
                 return None;
@@ -65,6 +71,11 @@ impl Counter {
                 key::Named::F2 => Some(Message::ReadCard),
                 key::Named::F4 => Some(Message::ToggleTab),
                 key::Named::F9 => Some(Message::ReprintLast),
+                key::Named::F3 if ic_card => Some(Message::ToggleGas),
+                key::Named::F7 if selling_gas => Some(Message::GasToggleBy),
+                key::Named::F10 if selling_gas => Some(Message::GasAgain),
+                key::Named::F12 if ic_card => Some(Message::StartReissue),
+                named if selling_gas => Channel::from_key(named).map(Message::GasChannel),
                 named => Channel::from_key(named).map(Message::ChooseChannel),
             }
         });
@@ -89,7 +100,9 @@ impl Counter {
         if let Some(done) = &self.done {
             right = right.push(self.done_view(language, done));
         }
-        if let Some(form) = &self.payment {
+        if let Some(form) = &self.gas {
+            right = right.push(self.gas_view(language, form));
+        } else if let Some(form) = &self.payment {
             right = right.push(payment_view(language, form, &self.till));
         }
         let columns = row![
@@ -267,6 +280,249 @@ impl Counter {
         if let Some(receipt_no) = done.receipt_no() {
             lines = lines.push(self.print_row(language, receipt_no));
         }
+        card(lines.into())
+    }
+
+    fn gas_view<'a>(&'a self, language: Language, form: &'a GasForm) -> Element<'a, Message> {
+        let till = &self.till;
+        let editable = form.is_editable() && !till.is_closed();
+        let problem = form.problem().filter(|_| form.attempted);
+        let mut lines = column![
+            text(tr(language, Key::GasTitle))
+                .size(16)
+                .style(theme::text::section),
+            text(texts::gas_card(language, form.card.as_ref())).size(14),
+        ]
+        .spacing(10);
+        let by = row([gas::By::Volume, gas::By::Amount].into_iter().map(|by| {
+            button(text(texts::gas_by(language, by)).size(14))
+                .padding([5, 10])
+                .width(Length::Fill)
+                .style(theme::button::segment(by == form.by))
+                .on_press_maybe((editable && by != form.by).then_some(Message::GasToggleBy))
+                .into()
+        }))
+        .spacing(6);
+        let channels = row([Channel::Cash, Channel::BankCard]
+            .into_iter()
+            .map(|channel| {
+                button(
+                    column![
+                        text(texts::channel_label(language, channel)).size(15),
+                        text(channel.key_label()).size(11),
+                    ]
+                    .width(Length::Fill)
+                    .align_x(Alignment::Center),
+                )
+                .padding([5, 10])
+                .width(Length::Fill)
+                .style(theme::button::segment(channel == form.channel))
+                .on_press_maybe(editable.then_some(Message::GasChannel(channel)))
+                .into()
+            }))
+        .spacing(6);
+        let field = |label: String,
+                     id: &'static str,
+                     value: &'a str,
+                     on_input: fn(String) -> Message,
+                     on_submit: Message|
+         -> Element<'a, Message> {
+            column![
+                text(label).size(13).style(theme::text::label),
+                text_input("", value)
+                    .id(id)
+                    .padding([7, 10])
+                    .size(18)
+                    .style(theme::text_input::field)
+                    .on_input_maybe(editable.then_some(on_input))
+                    .on_submit_maybe(editable.then_some(on_submit)),
+            ]
+            .spacing(3)
+            .into()
+        };
+        lines = lines.push(by);
+        lines = lines.push(field(
+            texts::gas_quantity_label(language, form.by),
+            gas::QUANTITY_INPUT,
+            &form.quantity,
+            Message::GasQuantityChanged,
+            Message::GasEntered,
+        ));
+        // The live quote.
+        match (&form.quote, form.current_quote()) {
+            (_, Some(quote)) => {
+                let mut priced = column![].spacing(3);
+                for line in &quote.lines {
+                    priced = priced.push(text(texts::gas_line(language, line)).size(14));
+                }
+                priced = priced.push(text(texts::gas_quote_total(language, quote)).size(15));
+                lines = lines.push(
+                    container(priced)
+                        .padding([8, 12])
+                        .width(Length::Fill)
+                        .style(theme::container::summary),
+                );
+            }
+            (gas::Quote::Asking(_), None) => {
+                lines = lines.push(
+                    text(tr(language, Key::GasQuoting))
+                        .size(13)
+                        .style(theme::text::muted),
+                );
+            }
+            (gas::Quote::Failed(error), None) => {
+                lines = lines.push(problem_box(language, error));
+            }
+            _ => {}
+        }
+        if let Some(quote) = form
+            .current_quote()
+            .filter(|quote| !quote.blocked_reason.is_empty())
+        {
+            lines = lines.push(
+                container(text(texts::gas_blocked(language, quote)).size(14))
+                    .padding([8, 12])
+                    .width(Length::Fill)
+                    .style(theme::container::error_box),
+            );
+        }
+        lines = lines.push(channels);
+        match form.channel {
+            Channel::BankCard => {
+                lines = lines.push(field(
+                    tr(language, Key::ReferenceLabel).to_owned(),
+                    gas::REFERENCE_INPUT,
+                    &form.reference,
+                    Message::GasReferenceChanged,
+                    Message::GasPay,
+                ));
+            }
+            _ => {
+                lines = lines.push(field(
+                    tr(language, Key::TenderedLabel).to_owned(),
+                    gas::TENDERED_INPUT,
+                    &form.tendered,
+                    Message::GasTenderedChanged,
+                    Message::GasPay,
+                ));
+                lines = lines.push(
+                    row![
+                        text(tr(language, Key::ChangeLabel))
+                            .size(14)
+                            .style(theme::text::label),
+                        text(match form.change() {
+                            Some(change) => money(&change.to_string()),
+                            None => tr(language, Key::NoChange).to_owned(),
+                        })
+                        .size(24)
+                        .style(theme::text::section),
+                    ]
+                    .spacing(10)
+                    .align_y(Alignment::Center),
+                );
+            }
+        }
+        if let Some(problem) = &problem {
+            lines = lines.push(
+                text(texts::gas_problem(language, problem))
+                    .size(13)
+                    .style(theme::text::error),
+            );
+        }
+        if till.is_closed() {
+            lines = lines.push(
+                container(text(tr(language, Key::ShiftClosedNoPosting)).size(14))
+                    .padding([8, 12])
+                    .width(Length::Fill)
+                    .style(theme::container::error_box),
+            );
+        }
+        lines = lines.push(
+            button(text(tr(language, Key::GasPayButton)).size(16))
+                .padding([9, 18])
+                .width(Length::Fill)
+                .style(theme::button::primary)
+                .on_press_maybe(editable.then_some(Message::GasPay)),
+        );
+        let status = |body: Element<'a, Message>, style: fn(&iced::Theme) -> container::Style| {
+            container(body)
+                .padding([10, 12])
+                .width(Length::Fill)
+                .style(style)
+        };
+        match &form.stage {
+            gas::Stage::Editing {
+                problem: Some(error),
+            } => {
+                lines = lines.push(problem_box(language, error));
+            }
+            gas::Stage::Editing { problem: None } => {}
+            gas::Stage::Paying { .. } => {
+                lines = lines.push(text(tr(language, Key::GasPaying)).size(14));
+            }
+            gas::Stage::Unconfirmed { error, .. } => {
+                let detail = crate::i18n::error_text(language, error);
+                lines = lines.push(status(
+                    column![
+                        text(tr(language, Key::Unconfirmed)).size(16),
+                        text(tr(language, Key::GasUnconfirmedAdvice)).size(13),
+                        text(detail.headline).size(12).style(theme::text::muted),
+                        button(text(tr(language, Key::GasRetryButton)).size(14))
+                            .padding([6, 16])
+                            .style(theme::button::primary)
+                            .on_press(Message::GasAgain),
+                    ]
+                    .spacing(6)
+                    .into(),
+                    theme::container::warning_box,
+                ));
+            }
+            gas::Stage::Writing { purchase, rewrite } => {
+                lines = lines.push(text(texts::gas_writing(language, purchase, *rewrite)).size(14));
+            }
+            gas::Stage::Rewriting { .. } => {
+                lines = lines.push(text(tr(language, Key::GasRewriting)).size(14));
+            }
+            gas::Stage::WriteFailed { purchase, error } => {
+                lines = lines.push(status(
+                    column![
+                        text(texts::gas_write_failed(language, purchase)).size(15),
+                        text(error.clone()).size(12).style(theme::text::muted),
+                        button(text(tr(language, Key::GasRewriteButton)).size(14))
+                            .padding([6, 16])
+                            .style(theme::button::primary)
+                            .on_press(Message::GasAgain),
+                    ]
+                    .spacing(6)
+                    .into(),
+                    theme::container::error_box,
+                ));
+            }
+            gas::Stage::Written { purchase } => {
+                let mut written = column![
+                    text(texts::gas_written(language, purchase)).size(15),
+                    text(texts::gas_paid_facts(language, purchase)).size(14),
+                ]
+                .spacing(6);
+                if !purchase.receipt_no.is_empty() {
+                    written = written.push(self.print_row(language, &purchase.receipt_no));
+                }
+                lines = lines.push(status(written.into(), theme::container::success_box));
+            }
+        }
+        if let Some(issue) = &form.reissued {
+            lines = lines.push(
+                container(text(texts::reissued(language, issue)).size(14))
+                    .padding([8, 12])
+                    .width(Length::Fill)
+                    .style(theme::container::success_box),
+            );
+        }
+        lines = lines.push(
+            text(tr(language, Key::GasShortcuts))
+                .size(12)
+                .style(theme::text::muted),
+        );
         card(lines.into())
     }
 
@@ -449,6 +705,9 @@ fn till_strip<'a>(language: Language, till: &Till) -> Element<'a, Message> {
             facts = facts.push(widget::badge(label, tone));
             for channel in &shift.channels {
                 facts = facts.push(text(texts::channel_total(language, channel)).size(13));
+            }
+            if shift.gas_sales > 0 {
+                facts = facts.push(text(texts::gas_sales(language, shift)).size(13));
             }
             facts = facts.push(text(texts::net(language, &shift.net)).size(14));
             facts = facts.push(
@@ -924,12 +1183,26 @@ fn dialog_view<'a>(language: Language, dialog: &'a Dialog) -> Element<'a, Messag
         Kind::Void { .. } => (Key::VoidTitle, Key::VoidConfirm),
         Kind::Refund { .. } => (Key::RefundTitle, Key::RefundConfirm),
         Kind::Close { .. } => (Key::CloseTitle, Key::CloseConfirm),
+        Kind::Reissue { .. } => (Key::ReissueTitle, Key::ReissueConfirm),
     };
     let mut content = column![text(tr(language, title)).size(theme::TEXT_TITLE - 2.0)].spacing(12);
     match &dialog.kind {
         Kind::Void { payment } => {
             content = content.push(
                 container(text(texts::void_facts(language, payment)).size(14))
+                    .padding([8, 12])
+                    .width(Length::Fill)
+                    .style(theme::container::summary),
+            );
+            content = content.push(labelled(
+                Key::ReasonLabel,
+                input(dialogs::REASON_INPUT, &dialog.reason, Field::Reason).into(),
+                dialog.problem_of(Field::Reason),
+            ));
+        }
+        Kind::Reissue { card_no, .. } => {
+            content = content.push(
+                container(text(texts::reissue_facts(language, card_no)).size(14))
                     .padding([8, 12])
                     .width(Length::Fill)
                     .style(theme::container::summary),
