@@ -96,6 +96,16 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
     )
     .bind::<BigInt, _>(account_id)
     .load(connection)?;
+    // The late fees follow from the same arrears and bills: not read twice.
+    let due: Vec<late_fees::OpenBill> = bills
+        .iter()
+        .map(|bill| late_fees::OpenBill {
+            id: bill.id,
+            period: bill.period.clone(),
+            due_on: bill.due_on,
+            amount: bill.amount,
+        })
+        .collect();
     let mut left = balances.arrears.as_decimal();
     for bill in bills {
         if left <= Decimal::ZERO {
@@ -111,7 +121,7 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
     }
     owed.bills.reverse();
     owed.legacy_arrears = money(left.max(Decimal::ZERO), "legacy arrears")?;
-    for fee in late_fees::for_account(connection, account_id, as_of)? {
+    for fee in late_fees::for_bills(connection, account_id, as_of, balances.arrears, due)? {
         if let Some(open) = owed.bills.iter_mut().find(|b| b.bill.id == fee.bill_id) {
             open.late_fee = fee.fee;
             owed.late_fees = owed
