@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 
 use super::pricing;
 use crate::{
+    db::Prepared,
     error::{Error, Result},
     ledger,
 };
@@ -169,14 +170,16 @@ fn collected_fees(connection: &mut PgConnection, account_id: i64) -> Result<Vec<
         #[diesel(sql_type = Numeric)]
         amount: Decimal,
     }
-    let rows: Vec<Collected> = sql_query(
-        "SELECT a.bill_id, sum(a.amount) AS amount FROM payment_allocations a \
+    let rows: Vec<Collected> = Prepared(
+        sql_query(
+            "SELECT a.bill_id, sum(a.amount) AS amount FROM payment_allocations a \
          JOIN payments p ON p.id = a.payment_id \
          WHERE p.account_id = $1 AND p.status = 'posted' AND a.kind = 'late_fee' \
            AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) \
          GROUP BY a.bill_id",
+        )
+        .bind::<BigInt, _>(account_id),
     )
-    .bind::<BigInt, _>(account_id)
     .load(connection)?;
     rows.into_iter()
         .map(|row| {

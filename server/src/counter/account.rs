@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::{
     billing::late_fees,
+    db::Prepared,
     error::{Error, Result},
     ledger,
 };
@@ -86,7 +87,7 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
         return Ok(owed);
     }
     // Current revisions with an amount, newest first.
-    let bills: Vec<BillRow> = sql_query(
+    let bills: Vec<BillRow> = Prepared(sql_query(
         "SELECT b.id, b.period, b.due_on, b.amount, b.previous_value, b.current_value, b.volume, \
                 b.estimated FROM bills b \
          WHERE b.account_id = $1 AND NOT b.cancelled AND b.amount > 0 \
@@ -94,7 +95,7 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
                AND n.period = b.period AND n.revision > b.revision) \
          ORDER BY b.to_date DESC, b.id DESC",
     )
-    .bind::<BigInt, _>(account_id)
+    .bind::<BigInt, _>(account_id))
     .load(connection)?;
     // The late fees follow from the same arrears and bills: not read twice.
     let due: Vec<late_fees::OpenBill> = bills
