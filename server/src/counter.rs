@@ -21,7 +21,10 @@ pub mod voids;
 use chrono::{Datelike, NaiveDate};
 use diesel::{prelude::*, sql_query, sql_types::Text};
 
-use crate::error::{Error, Result};
+use crate::{
+    db::Prepared,
+    error::{Error, Result},
+};
 
 pub use crate::prepaid::CHANNELS;
 
@@ -105,10 +108,11 @@ pub fn check_period_open(connection: &mut PgConnection, day: NaiveDate) -> Resul
     // posting that checked before the lock committed write into the month.
     sql_query("LOCK TABLE payments, gas_purchases IN ROW EXCLUSIVE MODE").execute(connection)?;
     let period = period_of(day);
-    let locked: Option<Locked> = sql_query("SELECT locked_by FROM period_locks WHERE period = $1")
-        .bind::<Text, _>(&period)
-        .get_result(connection)
-        .optional()?;
+    let locked: Option<Locked> = Prepared(
+        sql_query("SELECT locked_by FROM period_locks WHERE period = $1").bind::<Text, _>(&period),
+    )
+    .get_result(connection)
+    .optional()?;
     match locked {
         Some(lock) => Err(Error::Refused(format!(
             "month {period} is locked (月结, by {}); nothing more posts into it",

@@ -113,20 +113,6 @@ pub fn post(connection: &mut PgConnection, transaction: &NewTransaction<'_>) -> 
     Ok(id)
 }
 
-/// Balance of one book for one account (debit positive), from the cache
-/// the database keeps beside the lines (`account_balances`, proved equal to
-/// the sums by `ledger check`).
-fn balance(connection: &mut PgConnection, account_id: i64, book_name: &str) -> Result<Money> {
-    let cached: Option<Decimal> = account_balances::table
-        .filter(account_balances::account_id.eq(account_id))
-        .filter(account_balances::book.eq(book_name))
-        .select(account_balances::balance)
-        .first(connection)
-        .optional()?;
-    Money::try_from_decimal(cached.unwrap_or_default())
-        .map_err(|error| Error::Internal(format!("ledger balance: {error}")))
-}
-
 /// What the account owes and holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Balances {
@@ -134,9 +120,25 @@ pub struct Balances {
     pub prepayment: Money,
 }
 
+/// Both books of one account (debit positive) in one statement, from the
+/// cache the database keeps beside the lines (`account_balances`, proved
+/// equal to the sums by `ledger check`); a payment reads them twice.
 pub fn balances(connection: &mut PgConnection, account_id: i64) -> Result<Balances> {
-    let receivable = balance(connection, account_id, book::RECEIVABLE)?;
-    let prepayment = balance(connection, account_id, book::PREPAYMENT)?;
+    let cached: Vec<(String, Decimal)> = account_balances::table
+        .filter(account_balances::account_id.eq(account_id))
+        .filter(account_balances::book.eq_any([book::RECEIVABLE, book::PREPAYMENT]))
+        .select((account_balances::book, account_balances::balance))
+        .load(connection)?;
+    let balance = |book_name: &str| -> Result<Money> {
+        let value = cached
+            .iter()
+            .find(|(book, _)| book == book_name)
+            .map_or(Decimal::ZERO, |(_, value)| *value);
+        Money::try_from_decimal(value)
+            .map_err(|error| Error::Internal(format!("ledger balance: {error}")))
+    };
+    let receivable = balance(book::RECEIVABLE)?;
+    let prepayment = balance(book::PREPAYMENT)?;
     Ok(Balances {
         arrears: if receivable.is_negative() {
             Money::ZERO

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 
 use super::pricing;
 use crate::{
+    db::Prepared,
     error::{Error, Result},
     ledger,
 };
@@ -34,16 +35,17 @@ pub struct LateFee {
     pub note: String,
 }
 
-#[derive(QueryableByName)]
-struct OpenBill {
+/// A bill still (partly) unpaid, as the fee needs it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OpenBill {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    pub id: i64,
     #[diesel(sql_type = Text)]
-    period: String,
+    pub period: String,
     #[diesel(sql_type = Date)]
-    due_on: NaiveDate,
+    pub due_on: NaiveDate,
     #[diesel(sql_type = Numeric)]
-    amount: Decimal,
+    pub amount: Decimal,
 }
 
 /// The account's overdue bills with their fees on `as_of`, oldest first.
@@ -66,8 +68,21 @@ pub fn for_account(
     )
     .bind::<BigInt, _>(account_id)
     .load(connection)?;
-    let (published, attributes) = pricing::for_account(connection, account_id, as_of)?;
-    let collected = collected_fees(connection, account_id)?;
+    for_bills(connection, account_id, as_of, arrears, bills)
+}
+
+/// [`for_account`] for a caller that has read the account's arrears and
+/// its current bills (newest first) already, as the counter has: the
+/// tariff and the fees collected before are read only when a bill that is
+/// still unpaid is overdue.
+pub fn for_bills(
+    connection: &mut PgConnection,
+    account_id: i64,
+    as_of: NaiveDate,
+    arrears: Money,
+    bills: Vec<OpenBill>,
+) -> Result<Vec<LateFee>> {
+    let mut context = None;
     let mut left = arrears.as_decimal();
     let mut fees = Vec::new();
     for bill in bills {
@@ -79,6 +94,17 @@ pub fn for_account(
         if bill.due_on >= as_of {
             continue;
         }
+        if context.is_none() {
+            let (published, attributes) = pricing::for_account(connection, account_id, as_of)?;
+            context = Some((
+                published,
+                attributes,
+                collected_fees(connection, account_id)?,
+            ));
+        }
+        let Some((published, attributes, collected)) = &context else {
+            continue;
+        };
         let unpaid = Money::try_from_decimal(unpaid)
             .map_err(|e| Error::Internal(format!("unpaid amount: {e}")))?;
         let rule = published
@@ -144,14 +170,16 @@ fn collected_fees(connection: &mut PgConnection, account_id: i64) -> Result<Vec<
         #[diesel(sql_type = Numeric)]
         amount: Decimal,
     }
-    let rows: Vec<Collected> = sql_query(
-        "SELECT a.bill_id, sum(a.amount) AS amount FROM payment_allocations a \
+    let rows: Vec<Collected> = Prepared(
+        sql_query(
+            "SELECT a.bill_id, sum(a.amount) AS amount FROM payment_allocations a \
          JOIN payments p ON p.id = a.payment_id \
          WHERE p.account_id = $1 AND p.status = 'posted' AND a.kind = 'late_fee' \
            AND NOT EXISTS (SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) \
          GROUP BY a.bill_id",
+        )
+        .bind::<BigInt, _>(account_id),
     )
-    .bind::<BigInt, _>(account_id)
     .load(connection)?;
     rows.into_iter()
         .map(|row| {

@@ -10,7 +10,10 @@ use diesel::{
 use gascis_common::tariff::AccountAttributes;
 
 use super::tariffs::{self, Published};
-use crate::error::{Error, Result};
+use crate::{
+    db::Prepared,
+    error::{Error, Result},
+};
 
 #[derive(QueryableByName)]
 struct Row {
@@ -33,7 +36,7 @@ pub fn for_account(
     account_id: i64,
     on: chrono::NaiveDate,
 ) -> Result<(Published, AccountAttributes)> {
-    let row: Row = sql_query(
+    let row: Row = Prepared(sql_query(
         "SELECT c.customer_type, a.low_income, a.tariff_code, a.flat_class, \
                 coalesce((SELECT k.gas_purpose FROM contracts k WHERE k.account_id = a.id \
                     ORDER BY k.id DESC LIMIT 1), 'cooking') AS purpose, \
@@ -43,7 +46,7 @@ pub fn for_account(
          FROM accounts a JOIN customers c ON c.id = a.customer_id WHERE a.id = $1",
     )
     .bind::<BigInt, _>(account_id)
-    .bind::<diesel::sql_types::Date, _>(on)
+    .bind::<diesel::sql_types::Date, _>(on))
     .get_result(connection)
     .optional()?
     .ok_or_else(|| Error::NotFound(format!("account {account_id}")))?;
@@ -53,7 +56,7 @@ pub fn for_account(
             #[diesel(sql_type = Text)]
             code: String,
         }
-        sql_query("SELECT code FROM tariffs WHERE is_default")
+        Prepared(sql_query("SELECT code FROM tariffs WHERE is_default"))
             .get_result::<Default>(connection)
             .optional()?
             .map(|d| d.code)

@@ -10,7 +10,10 @@ use diesel::{
 };
 use gascis_common::tariff::{self, Tariff};
 
-use crate::error::{Error, Result};
+use crate::{
+    db::Prepared,
+    error::{Error, Result},
+};
 
 /// A published revision as billing uses it.
 #[derive(Debug, Clone)]
@@ -65,11 +68,11 @@ pub fn published(connection: &mut PgConnection) -> Result<(Vec<Published>, Optio
 
 /// The latest published revision of one tariff.
 pub fn current(connection: &mut PgConnection, code: &str) -> Result<Published> {
-    let row: Option<RevisionRow> = sql_query(
+    let row: Option<RevisionRow> = Prepared(sql_query(
         "SELECT r.tariff_id, r.id AS revision_id, r.document::text AS document FROM tariff_revisions r \
          JOIN tariffs t ON t.id = r.tariff_id WHERE t.code = $1 ORDER BY r.id DESC LIMIT 1",
     )
-    .bind::<Text, _>(code)
+    .bind::<Text, _>(code))
     .get_result(connection)
     .optional()?;
     row.map(parse)

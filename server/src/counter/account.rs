@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::{
     billing::late_fees,
+    db::Prepared,
     error::{Error, Result},
     ledger,
 };
@@ -86,7 +87,7 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
         return Ok(owed);
     }
     // Current revisions with an amount, newest first.
-    let bills: Vec<BillRow> = sql_query(
+    let bills: Vec<BillRow> = Prepared(sql_query(
         "SELECT b.id, b.period, b.due_on, b.amount, b.previous_value, b.current_value, b.volume, \
                 b.estimated FROM bills b \
          WHERE b.account_id = $1 AND NOT b.cancelled AND b.amount > 0 \
@@ -94,8 +95,18 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
                AND n.period = b.period AND n.revision > b.revision) \
          ORDER BY b.to_date DESC, b.id DESC",
     )
-    .bind::<BigInt, _>(account_id)
+    .bind::<BigInt, _>(account_id))
     .load(connection)?;
+    // The late fees follow from the same arrears and bills: not read twice.
+    let due: Vec<late_fees::OpenBill> = bills
+        .iter()
+        .map(|bill| late_fees::OpenBill {
+            id: bill.id,
+            period: bill.period.clone(),
+            due_on: bill.due_on,
+            amount: bill.amount,
+        })
+        .collect();
     let mut left = balances.arrears.as_decimal();
     for bill in bills {
         if left <= Decimal::ZERO {
@@ -111,7 +122,7 @@ pub fn owed(connection: &mut PgConnection, account_id: i64, as_of: NaiveDate) ->
     }
     owed.bills.reverse();
     owed.legacy_arrears = money(left.max(Decimal::ZERO), "legacy arrears")?;
-    for fee in late_fees::for_account(connection, account_id, as_of)? {
+    for fee in late_fees::for_bills(connection, account_id, as_of, balances.arrears, due)? {
         if let Some(open) = owed.bills.iter_mut().find(|b| b.bill.id == fee.bill_id) {
             open.late_fee = fee.fee;
             owed.late_fees = owed

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Settings, account, shifts};
 use crate::{
+    db::Prepared,
     error::{Error, Result},
     ledger::{self, Line, NewTransaction},
 };
@@ -248,16 +249,18 @@ fn validate(request: &PaymentRequest) -> Result<()> {
 }
 
 pub fn load(connection: &mut PgConnection, payment_id: i64) -> Result<PaymentView> {
-    let payment: PaymentRow = sql_query(format!("{SELECT} WHERE p.id = $1"))
-        .bind::<BigInt, _>(payment_id)
-        .get_result(connection)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("payment {payment_id}")))?;
-    let allocations = sql_query(
-        "SELECT kind, bill_id, period, amount FROM payment_allocations \
+    let payment: PaymentRow =
+        Prepared(sql_query(format!("{SELECT} WHERE p.id = $1")).bind::<BigInt, _>(payment_id))
+            .get_result(connection)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("payment {payment_id}")))?;
+    let allocations = Prepared(
+        sql_query(
+            "SELECT kind, bill_id, period, amount FROM payment_allocations \
          WHERE payment_id = $1 ORDER BY line_no",
+        )
+        .bind::<BigInt, _>(payment_id),
     )
-    .bind::<BigInt, _>(payment_id)
     .load(connection)?;
     Ok(PaymentView {
         payment,
@@ -285,10 +288,11 @@ pub fn replay(
     key: &str,
     fingerprint: &[u8],
 ) -> Result<Option<PaymentView>> {
-    let existing: Option<PaymentRow> = sql_query(format!("{SELECT} WHERE p.idempotency_key = $1"))
-        .bind::<Text, _>(key.trim())
-        .get_result(connection)
-        .optional()?;
+    let existing: Option<PaymentRow> = Prepared(
+        sql_query(format!("{SELECT} WHERE p.idempotency_key = $1")).bind::<Text, _>(key.trim()),
+    )
+    .get_result(connection)
+    .optional()?;
     match existing {
         None => Ok(None),
         Some(row) if row.request_sha256 != fingerprint => Err(Error::AlreadyExists(format!(
@@ -307,11 +311,13 @@ pub fn lock_account(connection: &mut PgConnection, account_id: i64) -> Result<St
         #[diesel(sql_type = Text)]
         status: String,
     }
-    let account: Account = sql_query("SELECT status FROM accounts WHERE id = $1 FOR UPDATE")
-        .bind::<BigInt, _>(account_id)
-        .get_result(connection)
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("account {account_id}")))?;
+    let account: Account = Prepared(
+        sql_query("SELECT status FROM accounts WHERE id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(account_id),
+    )
+    .get_result(connection)
+    .optional()?
+    .ok_or_else(|| Error::NotFound(format!("account {account_id}")))?;
     Ok(account.status)
 }
 
@@ -321,8 +327,8 @@ fn next_value(connection: &mut PgConnection, sequence: &str) -> Result<i64> {
         #[diesel(sql_type = BigInt)]
         value: i64,
     }
-    let value: Value =
-        sql_query(format!("SELECT nextval('{sequence}') AS value")).get_result(connection)?;
+    let value: Value = Prepared(sql_query(format!("SELECT nextval('{sequence}') AS value")))
+        .get_result(connection)?;
     Ok(value.value)
 }
 
@@ -434,7 +440,7 @@ fn insert_allocations(
     shares: &[account::Share],
 ) -> Result<()> {
     for (line_no, share) in shares.iter().enumerate() {
-        sql_query(
+        Prepared(sql_query(
             "INSERT INTO payment_allocations (payment_id, line_no, kind, bill_id, period, amount) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -443,7 +449,7 @@ fn insert_allocations(
         .bind::<Text, _>(share.kind)
         .bind::<Nullable<BigInt>, _>(share.bill_id)
         .bind::<Text, _>(&share.period)
-        .bind::<Numeric, _>(share.amount.as_decimal())
+        .bind::<Numeric, _>(share.amount.as_decimal()))
         .execute(connection)?;
     }
     Ok(())
@@ -505,7 +511,7 @@ pub fn begin(
                 },
             )?)
         };
-        sql_query(
+        Prepared(sql_query(
             "INSERT INTO payments (id, payment_no, idempotency_key, request_sha256, kind, account_id, \
                 channel, amount, tendered, change_given, reference, status, shift_id, business_date, \
                 receipt_no, ledger_transaction_id, arrears_after, prepayment_after, created_by, \
@@ -534,7 +540,7 @@ pub fn begin(
                 .as_ref()
                 .map(|p| p.balances_after.prepayment.as_decimal()),
         )
-        .bind::<Text, _>(poster.username())
+        .bind::<Text, _>(poster.username()))
         .execute(connection)?;
         match posted {
             Some(posted) => {

@@ -10,7 +10,10 @@ use diesel::{
 use gascis_common::Money;
 use rust_decimal::Decimal;
 
-use crate::error::{Error, Result};
+use crate::{
+    db::Prepared,
+    error::{Error, Result},
+};
 
 /// A shift as stored, with names for display.
 #[derive(Debug, Clone, QueryableByName)]
@@ -55,18 +58,22 @@ pub fn open_for_posting(
     cashier_id: i64,
     business_date: NaiveDate,
 ) -> Result<i64> {
-    sql_query(
-        "INSERT INTO shifts (cashier_id, business_date) VALUES ($1, $2) \
+    Prepared(
+        sql_query(
+            "INSERT INTO shifts (cashier_id, business_date) VALUES ($1, $2) \
          ON CONFLICT (cashier_id, business_date) DO NOTHING",
+        )
+        .bind::<BigInt, _>(cashier_id)
+        .bind::<Date, _>(business_date),
     )
-    .bind::<BigInt, _>(cashier_id)
-    .bind::<Date, _>(business_date)
     .execute(connection)?;
-    let shift: ShiftRow = sql_query(format!(
-        "{SELECT} WHERE s.cashier_id = $1 AND s.business_date = $2 FOR SHARE OF s"
-    ))
-    .bind::<BigInt, _>(cashier_id)
-    .bind::<Date, _>(business_date)
+    let shift: ShiftRow = Prepared(
+        sql_query(format!(
+            "{SELECT} WHERE s.cashier_id = $1 AND s.business_date = $2 FOR SHARE OF s"
+        ))
+        .bind::<BigInt, _>(cashier_id)
+        .bind::<Date, _>(business_date),
+    )
     .get_result(connection)?;
     require_open(&shift)?;
     Ok(shift.id)
