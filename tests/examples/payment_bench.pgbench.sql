@@ -27,7 +27,8 @@ BEGIN;
 SELECT status FROM accounts WHERE id = :aid FOR UPDATE;
 -- payments::replay (no earlier payment with this key)
 SELECT p.id, p.payment_no, p.request_sha256, p.kind, p.account_id, a.account_no, p.channel, p.amount, p.tendered, p.change_given, p.reference, p.status, p.status_detail, p.shift_id, p.business_date, p.receipt_no, p.ledger_transaction_id, p.arrears_after, p.prepayment_after, p.created_by, coalesce(u.display_name, p.created_by) AS cashier_name, p.reason, p.created_at, v.receipt_no AS void_receipt_no, v.reason AS void_reason FROM payments p JOIN accounts a ON a.id = p.account_id LEFT JOIN users u ON u.username = p.created_by LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.idempotency_key = :key;
--- counter::check_period_open
+-- counter::check_period_open (a month lock waits for postings in flight)
+LOCK TABLE payments, gas_purchases IN ROW EXCLUSIVE MODE;
 SELECT locked_by FROM period_locks WHERE period = :period;
 -- shifts::open_for_posting
 INSERT INTO shifts (cashier_id, business_date) VALUES (:cashier, :today) ON CONFLICT (cashier_id, business_date) DO NOTHING;
