@@ -239,9 +239,20 @@ fn a_special_invoice_refused_for_its_tax_id_shows_why_under_the_field_then_issue
         "the customer's name unless typed"
     );
 
-    // 专票 without the buyer's particulars: the form says what is missing.
-    let _ = click_text(&mut app, "专票");
+    // 专票 (F6) without the buyer's particulars: the form says what is
+    // missing.
+    assert!(shows(
+        &app,
+        "F5 普票 · F6 专票 · F7 数电 · Enter 下一项/开具 · Esc 关闭"
+    ));
+    let messages = press_in(&app, issue::TITLE_INPUT, key::Named::F6);
+    feed(&mut app, messages);
     assert_eq!(issue_form(&app).kind, issue::Kind::Special);
+    assert_eq!(
+        counter_of(&app).payment.as_ref().map(|form| form.channel),
+        Some(counter::Channel::Cash),
+        "the payment form keeps its channel"
+    );
     let _ = click_text(&mut app, "开具");
     assert!(issue_form(&app).is_editable(), "nothing was sent");
     assert!(shows(&app, "专票须填写购买方纳税人识别号"));

@@ -22,6 +22,7 @@ pub enum Key {
     Loading,
     // Issue
     IssueTitle,
+    IssueShortcuts,
     StartIssueButton,
     CoversLabel,
     NothingToInvoice,
@@ -105,6 +106,10 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::AreaTitle => ("发票查询", "Invoices"),
         Key::Loading => ("正在加载…", "Loading…"),
         Key::IssueTitle => ("开发票", "Issue an invoice"),
+        Key::IssueShortcuts => (
+            "F5 普票 · F6 专票 · F7 数电 · Enter 下一项/开具 · Esc 关闭",
+            "F5 ordinary · F6 special · F7 digital · Enter next/issue · Esc close",
+        ),
         Key::StartIssueButton => ("开发票 F11", "Invoice F11"),
         Key::CoversLabel => (
             "开票内容（缴费或账单，二选一）",

@@ -56,6 +56,7 @@ impl Counter {
 
         let dialog_open = self.dialog.is_some();
         let account_open = self.account.is_some();
+        let invoicing = self.invoice.is_some();
         let takes_arrows = self.find.takes_arrows() && !dialog_open && self.tab == Tab::Take;
         let selling_gas = self.gas.is_some() && self.tab == Tab::Take;
         let ic_card = self
@@ -74,6 +75,13 @@ impl Counter {
                 key::Named::F4 => Some(Message::ToggleTab),
                 key::Named::F9 => Some(Message::ReprintLast),
                 key::Named::F11 if account_open => Some(Message::StartInvoice),
+                // The invoice form takes the function keys of the payment
+                // channels for its kinds, and no sale starts behind it.
+                named if invoicing => {
+                    crate::screen::invoices::issue::Kind::from_key(named).map(|kind| {
+                        Message::Invoice(crate::screen::invoices::issue::Message::ChooseKind(kind))
+                    })
+                }
                 key::Named::F3 if ic_card => Some(Message::ToggleGas),
                 key::Named::F7 if selling_gas => Some(Message::GasToggleBy),
                 key::Named::F10 if selling_gas => Some(Message::GasAgain),

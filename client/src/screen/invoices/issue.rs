@@ -54,6 +54,18 @@ impl Kind {
     pub fn from_code(code: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|kind| kind.code() == code)
     }
+
+    /// On the counter F5–F7 choose the kind while the form is open (the
+    /// payment channels' keys, idle then).
+    pub fn from_key(named: &iced::keyboard::key::Named) -> Option<Kind> {
+        use iced::keyboard::key::Named;
+        match named {
+            Named::F5 => Some(Kind::Ordinary),
+            Named::F6 => Some(Kind::Special),
+            Named::F7 => Some(Kind::Digital),
+            _ => None,
+        }
+    }
 }
 
 /// What an invoice can cover.
@@ -717,6 +729,9 @@ impl IssueForm {
                 self.kind,
                 Message::ChooseKind,
             ),
+            text(tr(language, Key::IssueShortcuts))
+                .size(12)
+                .style(theme::text::muted),
             text(tr(language, Key::CoversLabel))
                 .size(13)
                 .style(theme::text::label),
