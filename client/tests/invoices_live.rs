@@ -340,6 +340,34 @@ async fn issue_and_reverse(printed_dir: &Path, work: &Path) -> anyhow::Result<()
     assert!(text.contains("某某餐饮管理有限公司"), "{text}");
     assert!(text.contains(TAX_ID), "{text}");
 
+    // The bill is on a standing invoice: a second one is refused, and the
+    // form says so rather than waiting for an answer.
+    feed(&mut app, [to_invoice_form(issue::Message::Close)]);
+    assert!(counter_of(&app).invoice.is_none());
+    feed(&mut app, [to_counter(counter::Message::StartInvoice)]);
+    let _ = sim::click_text(&mut app, SCREEN, "开具");
+    let twice = sending(&app);
+    assert_eq!(twice.bill_ids, vec![bill.bill_id]);
+    let answer = invoices_api::issue_invoice(cashier.clone(), twice.clone()).await;
+    assert!(
+        matches!(answer, Err(api::ApiError::Refused(_))),
+        "{answer:?}"
+    );
+    feed(
+        &mut app,
+        [to_invoice_form(issue::Message::Issued {
+            key: twice.idempotency_key.clone(),
+            result: answer.map(Box::new),
+        })],
+    );
+    assert!(issue_form(&app).is_editable());
+    assert!(matches!(
+        issue_form(&app).stage,
+        Stage::Editing {
+            problem: Some(api::ApiError::Refused(_))
+        }
+    ));
+
     // Finance finds it by account.
     let mut office = signed_in_app(&finance);
     feed(

@@ -750,6 +750,7 @@ fn a_partial_red_reversal_goes_from_the_form_to_the_red_invoice() {
     );
     assert!(shows(&app, "部分红冲"));
     assert!(!shows(&app, "开具红字发票"), "issued once");
+    assert!(shows(&app, "打开红字发票 24312000000000000010"));
 
     // The PDF goes to a file of the user's choice.
     feed(
@@ -780,4 +781,51 @@ fn a_partial_red_reversal_goes_from_the_form_to_the_red_invoice() {
         &app,
         "发票 24312000000000000001 已保存到 /tmp/发票.pdf"
     ));
+
+    // The red invoice opens from its form.
+    let _ = click_text(&mut app, "打开红字发票 24312000000000000010");
+    assert_eq!(
+        invoices_of(&app).opened.as_ref().unwrap().number,
+        "24312000000000000010"
+    );
+}
+
+#[test]
+fn an_unknown_outcome_is_asked_for_and_prints_once_issued() {
+    let (_runtime, mut app) = counter_app();
+    let _ = click_text(&mut app, "开发票 F11");
+    let _ = click_text(&mut app, "开具");
+    let Stage::Sending { request, .. } = &issue_form(&app).stage else {
+        panic!("sent");
+    };
+    let key = request.idempotency_key.clone();
+    let mut unknown = issued_invoice("unknown");
+    unknown.invoice_no = String::new();
+    unknown.status_detail = "the platform did not answer".into();
+    feed(
+        &mut app,
+        [to_counter(counter::Message::Invoice(
+            issue::Message::Issued {
+                key,
+                result: Ok(Box::new(unknown)),
+            },
+        ))],
+    );
+    assert!(shows(&app, "开票请求 FP2026120700001：结果未知"));
+    assert!(shows(&app, "the platform did not answer"));
+    assert!(!shows(&app, "打印发票"), "nothing to print yet");
+    assert!(issue_form(&app).pdf.is_none());
+    let _ = click_text(&mut app, "查询开票结果");
+    feed(
+        &mut app,
+        [to_counter(counter::Message::Invoice(
+            issue::Message::Resolved(Ok(Box::new(issued_invoice("issued")))),
+        ))],
+    );
+    assert!(shows(&app, "发票已开具：24312000000000000001"));
+    assert_eq!(
+        issue_form(&app).pdf.as_ref().map(|job| job.state.clone()),
+        Some(PdfState::Working),
+        "issued after all: it prints"
+    );
 }

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use gascis_common::proto::v1 as pb;
 use pb::invoice_service_client::InvoiceServiceClient;
+use tonic::Code;
 use tonic::transport::Channel;
 
 use super::counter::{file_name_of, write_pdf_file};
@@ -22,6 +23,18 @@ fn client(session: &Session) -> InvoiceServiceClient<Channel> {
     InvoiceServiceClient::new(session.connection.channel.clone())
 }
 
+/// As [`classify_status`], and a payment or bill already on a standing
+/// invoice (ALREADY_EXISTS) or a number the server does not know
+/// (NOT_FOUND) are refusals: the server answered, nothing was issued, and
+/// sending the same request again cannot change that. Left as
+/// [`ApiError::Other`] they would read as an answer that never came.
+fn classify(status: &tonic::Status) -> ApiError {
+    match status.code() {
+        Code::AlreadyExists | Code::NotFound => ApiError::Refused(status.message().to_owned()),
+        _ => classify_status(status),
+    }
+}
+
 /// Issues an invoice for payments or bills of one customer.
 pub async fn issue_invoice(
     session: Session,
@@ -30,7 +43,7 @@ pub async fn issue_invoice(
     Ok(client(&session)
         .issue_invoice(authorized(&session, request)?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -40,7 +53,7 @@ pub async fn get_invoice(session: Session, invoice_no: String) -> Result<pb::Inv
     Ok(client(&session)
         .get_invoice(authorized(&session, pb::GetInvoiceRequest { invoice_no })?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -52,7 +65,7 @@ pub async fn list_invoices(
     Ok(client(&session)
         .list_invoices(authorized(&session, request)?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -67,7 +80,7 @@ pub async fn resolve_invoice(
             pb::ResolveInvoiceRequest { invoice_no },
         )?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -79,7 +92,7 @@ pub async fn request_red_confirmation(
     Ok(client(&session)
         .request_red_confirmation(authorized(&session, request)?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -95,7 +108,7 @@ pub async fn confirm_red_confirmation(
             pb::ConfirmRedConfirmationRequest { form_no, accept },
         )?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -110,7 +123,7 @@ pub async fn refresh_red_confirmation(
             pb::RefreshRedConfirmationRequest { form_no },
         )?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -122,7 +135,7 @@ pub async fn issue_red_invoice(
     Ok(client(&session)
         .issue_red_invoice(authorized(&session, request)?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -137,7 +150,7 @@ pub async fn get_invoice_pdf(
             pb::GetInvoicePdfRequest { invoice_no },
         )?)
         .await
-        .map_err(|status| classify_status(&status))?
+        .map_err(|status| classify(&status))?
         .into_inner())
 }
 
@@ -174,4 +187,26 @@ pub async fn save_invoice(
 ) -> Result<PdfOutcome, ApiError> {
     let pdf = get_invoice_pdf(session, invoice_no).await?;
     Ok(PdfOutcome::Saved(write_pdf_file(&pdf.pdf, path).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_standing_invoice_or_an_unknown_number_is_a_refusal() {
+        let status = tonic::Status::already_exists("bill 7 is on invoice 24312000000000000001");
+        assert_eq!(
+            classify(&status),
+            ApiError::Refused("bill 7 is on invoice 24312000000000000001".into())
+        );
+        assert_eq!(
+            classify(&tonic::Status::not_found("no payment P1")),
+            ApiError::Refused("no payment P1".into())
+        );
+        assert!(matches!(
+            classify(&tonic::Status::internal("internal error")),
+            ApiError::Other(_)
+        ));
+    }
 }

@@ -580,6 +580,20 @@ pub fn event_line(language: Language, event: &pb::InvoiceEvent) -> String {
     )
 }
 
+pub fn open_original(language: Language, number: &str) -> String {
+    match language {
+        Language::SimplifiedChinese => format!("打开原蓝字发票 {number}"),
+        Language::English => format!("Open the original invoice {number}"),
+    }
+}
+
+pub fn open_red(language: Language, number: &str) -> String {
+    match language {
+        Language::SimplifiedChinese => format!("打开红字发票 {number}"),
+        Language::English => format!("Open the red invoice {number}"),
+    }
+}
+
 pub fn red_line_label(language: Language, line: &RedLineChoice) -> String {
     match language {
         Language::SimplifiedChinese => format!(

@@ -558,6 +558,15 @@ impl Invoices {
                 }
             }
             Message::Open(number) => {
+                // A form in flight stays on screen until its answer.
+                if self.opened.as_ref().is_some_and(|opened| {
+                    opened
+                        .red
+                        .as_ref()
+                        .is_some_and(|form| matches!(form.stage, red::Stage::Sending(_)))
+                }) {
+                    return Action::None;
+                }
                 if let Some(index) = self
                     .listing
                     .invoices
@@ -1144,6 +1153,14 @@ impl Invoices {
                     .style(theme::text::muted),
             );
         }
+        if !invoice.original_invoice_no.is_empty() {
+            lines = lines.push(
+                button(text(texts::open_original(language, &invoice.original_invoice_no)).size(13))
+                    .padding([2, 0])
+                    .style(theme::button::link)
+                    .on_press(Message::Open(invoice.original_invoice_no.clone())),
+            );
+        }
         lines = lines.push(text(texts::buyer_facts(language, invoice)).size(13));
         lines = lines.push(totals_view(language, invoice));
         lines = lines.push(lines_table(language, invoice));
@@ -1273,6 +1290,14 @@ impl Invoices {
                         ));
                 }
                 _ => {}
+            }
+            if !form.red_invoice_no.is_empty() {
+                line = line.push(
+                    button(text(texts::open_red(language, &form.red_invoice_no)).size(13))
+                        .padding([4, 6])
+                        .style(theme::button::link)
+                        .on_press(Message::Open(form.red_invoice_no.clone())),
+                );
             }
             if red::may_issue_red(form) {
                 let sending = opened

@@ -620,8 +620,16 @@ impl IssueForm {
                     *resolving = false;
                     match result {
                         Ok(resolved) => {
+                            let now_issued =
+                                invoice.status != "issued" && resolved.status == "issued";
                             *invoice = resolved;
                             *problem = None;
+                            // Issued after all: it prints like one issued at
+                            // once.
+                            if now_issued {
+                                let invoice_no = invoice.invoice_no.clone();
+                                return Action::Run(self.start_print(session, invoice_no));
+                            }
                         }
                         Err(ApiError::SessionExpired) => return Action::SessionExpired,
                         Err(error) => *problem = Some(error),
