@@ -829,3 +829,159 @@ fn an_unknown_outcome_is_asked_for_and_prints_once_issued() {
         "issued after all: it prints"
     );
 }
+
+#[test]
+fn a_form_the_buyer_entered_is_confirmed_or_refused_by_finance() {
+    let (_runtime, mut app) = finance_app();
+    listed(&mut app, vec![issued_invoice("issued")], 0);
+    let _ = click_text(&mut app, "24312000000000000001");
+    let buyers = |status: &str| pb::RedConfirmation {
+        form_no: "HZ2026120700002".into(),
+        invoice_no: "24312000000000000001".into(),
+        initiator: "buyer".into(),
+        full_reversal: true,
+        reason: "购方退货".into(),
+        amount: "-340.00".into(),
+        status: status.into(),
+        ..pb::RedConfirmation::default()
+    };
+    let mut shown = issued_invoice("issued");
+    shown.forms = vec![buyers("buyer_entered_awaiting_seller")];
+    feed(
+        &mut app,
+        [to_invoices(invoices::Message::Loaded {
+            number: "24312000000000000001".into(),
+            result: Ok(Box::new(shown)),
+        })],
+    );
+    assert!(shows(&app, "购方已填开，待销方确认"));
+    assert!(shows(
+        &app,
+        "HZ2026120700002 · 全额 -¥340.00 · 购方填开 · 购方退货"
+    ));
+    assert!(!shows(&app, "开具红字发票"));
+    let messages = click_text(&mut app, "拒绝");
+    assert!(
+        messages.iter().any(|message| matches!(
+            message,
+            Message::Home(home::Message::Invoices(message))
+                if matches!(
+                    message.as_ref(),
+                    invoices::Message::AnswerForm { accept: false, .. }
+                )
+        )),
+        "{messages:?}"
+    );
+    assert_eq!(
+        invoices_of(&app)
+            .opened
+            .as_ref()
+            .unwrap()
+            .form_busy
+            .as_deref(),
+        Some("HZ2026120700002"),
+        "one answer at a time"
+    );
+    feed(
+        &mut app,
+        [to_invoices(invoices::Message::FormAnswered {
+            form_no: "HZ2026120700002".into(),
+            result: Ok(Box::new(buyers("refused"))),
+        })],
+    );
+    assert!(shows(&app, "已拒绝"));
+    assert!(
+        !shows(&app, "开具红字发票"),
+        "a refused form issues nothing"
+    );
+}
+
+/// Renders the invoice screens to PNG files for people to look at (not a
+/// check): `cargo test -p gascis --test invoices_ui -- --ignored`; the
+/// files go to GASCIS_SHOTS (default: the target's tmp dir).
+#[test]
+#[ignore = "writes screenshots; run on demand"]
+fn render_screenshots() {
+    let directory = std::env::var_os("GASCIS_SHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots"));
+    let theme = gascis::theme::app_theme();
+    let save = |app: &App, name: &str| {
+        let view_size = Size::new(1200.0, 780.0);
+        let mut ui =
+            iced_test::Simulator::with_size(gascis::theme::settings(), view_size, app.view());
+        let snapshot = ui.snapshot(&theme).unwrap();
+        let path = directory.join(format!("{name}.png"));
+        let written =
+            ["tiny-skia", "wgpu"].map(|renderer| directory.join(format!("{name}-{renderer}.png")));
+        for file in &written {
+            let _ = std::fs::remove_file(file);
+        }
+        assert!(snapshot.matches_image(&path).unwrap());
+        let written = written.into_iter().find(|file| file.exists()).unwrap();
+        println!("wrote {}", written.display());
+    };
+
+    let (_runtime, mut app) = counter_app();
+    let _ = click_text(&mut app, "开发票 F11");
+    feed(
+        &mut app,
+        [
+            to_counter(counter::Message::Invoice(issue::Message::ChooseKind(
+                issue::Kind::Special,
+            ))),
+            to_counter(counter::Message::Invoice(issue::Message::Issue)),
+        ],
+    );
+    save(&app, "invoice-form");
+    feed(
+        &mut app,
+        [
+            to_counter(counter::Message::Invoice(issue::Message::ChooseKind(
+                issue::Kind::Ordinary,
+            ))),
+            to_counter(counter::Message::Invoice(issue::Message::Issue)),
+        ],
+    );
+    let key = match &issue_form(&app).stage {
+        Stage::Sending { request, .. } => request.idempotency_key.clone(),
+        other => panic!("{other:?}"),
+    };
+    feed(
+        &mut app,
+        [to_counter(counter::Message::Invoice(
+            issue::Message::Issued {
+                key,
+                result: Ok(Box::new(issued_invoice("issued"))),
+            },
+        ))],
+    );
+    save(&app, "invoice-issued");
+
+    let (_runtime, mut app) = finance_app();
+    listed(&mut app, vec![issued_invoice("issued")], 77);
+    save(&app, "invoice-list");
+    let _ = click_text(&mut app, "24312000000000000001");
+    let mut shown = issued_invoice("issued");
+    shown.forms = vec![pb::RedConfirmation {
+        form_no: "HZ2026120700001".into(),
+        invoice_no: "24312000000000000001".into(),
+        initiator: "buyer".into(),
+        amount: "-40.00".into(),
+        reason: "退气".into(),
+        status: "buyer_entered_awaiting_seller".into(),
+        ..pb::RedConfirmation::default()
+    }];
+    feed(
+        &mut app,
+        [
+            to_invoices(invoices::Message::Loaded {
+                number: "24312000000000000001".into(),
+                result: Ok(Box::new(shown)),
+            }),
+            to_invoices(invoices::Message::StartRed),
+            to_invoices(invoices::Message::RedFull(false)),
+        ],
+    );
+    save(&app, "invoice-detail-red");
+}

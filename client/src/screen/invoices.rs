@@ -1034,7 +1034,8 @@ impl Invoices {
             lines = lines.push(problem_box(language, error));
         }
         let columns = [
-            TableColumn::new(tr(language, Key::InvoiceNo), Length::FillPortion(4)),
+            // 20 digits, and 红字 after a red one.
+            TableColumn::new(tr(language, Key::InvoiceNo), Length::FillPortion(6)),
             TableColumn::new(tr(language, Key::Kind), Length::FillPortion(2)),
             TableColumn::new(tr(language, Key::Buyer), Length::FillPortion(5)),
             TableColumn::new(tr(language, Key::AccountNo), Length::FillPortion(3)),
@@ -1490,11 +1491,11 @@ pub fn totals_view<'a, M: 'a>(language: Language, invoice: &pb::Invoice) -> Elem
 fn lines_table<'a>(language: Language, invoice: &'a pb::Invoice) -> Element<'a, Message> {
     let columns = [
         TableColumn::new("#", Length::Fixed(36.0)),
-        TableColumn::new(tr(language, Key::Item), Length::FillPortion(5)),
+        TableColumn::new(tr(language, Key::Item), Length::FillPortion(4)),
         TableColumn::new(tr(language, Key::Specification), Length::FillPortion(4)),
-        TableColumn::new(tr(language, Key::Quantity), Length::FillPortion(2)),
+        TableColumn::new(tr(language, Key::Quantity), Length::FillPortion(3)),
         TableColumn::new(tr(language, Key::UnitPrice), Length::FillPortion(2)),
-        TableColumn::new(tr(language, Key::Amount), Length::FillPortion(2)),
+        TableColumn::new(tr(language, Key::Amount), Length::FillPortion(3)),
         TableColumn::new(tr(language, Key::TaxRate), Length::FillPortion(2)),
         TableColumn::new(tr(language, Key::Tax), Length::FillPortion(2)),
     ];
