@@ -421,6 +421,22 @@ fn a_payment_just_taken_is_what_the_invoice_covers() {
     assert!(request.bill_ids.is_empty(), "payments and bills do not mix");
     assert_eq!(request.kind, "digital");
     assert_eq!(request.buyer.as_ref().unwrap().title, "");
+
+    // The same form in English.
+    feed(
+        &mut app,
+        [Message::Home(home::Message::SelectLanguage(
+            gascis::i18n::Language::English,
+        ))],
+    );
+    for expected in [
+        "Issue an invoice",
+        "Payment P202612070003  ¥340.00",
+        "Issuing…",
+        "F5 ordinary · F6 special · F7 digital · Enter next/issue · Esc close",
+    ] {
+        assert!(shows(&app, expected), "{expected}");
+    }
 }
 
 fn finance_app() -> (tokio::runtime::Runtime, App) {
