@@ -30,6 +30,7 @@ pub mod archive;
 pub mod billing;
 pub mod counter;
 pub mod import;
+pub mod invoices;
 pub mod tariffs;
 
 /// The port gascis-server listens on unless IT chose another.

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod billing;
 pub mod counter;
 pub mod import;
+pub mod invoices;
 pub mod tariffs;
 
 use gascis_common::Role;

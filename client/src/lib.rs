@@ -6,7 +6,8 @@
 //!   message routing.
 //! - [`screen`]: one module per screen (`login`, `home`, and the areas
 //!   inside home: `counter`, 收费台, `customers`, 客户档案, `import`,
-//!   数据导入, `billing`, 抄表计费, and `tariffs`, 气价方案), each with its
+//!   数据导入, `billing`, 抄表计费, `tariffs`, 气价方案, and `invoices`, 发票,
+//!   whose `issue` form the counter opens), each with its
 //!   state, `Message`, `Action`, `new`, `update` and `view`.
 //! - [`api`]: every network call (gRPC over TLS), the files of an import and
 //!   the native file dialogs, the card reader, and the classification of

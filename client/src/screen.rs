@@ -6,5 +6,6 @@ pub mod counter;
 pub mod customers;
 pub mod home;
 pub mod import;
+pub mod invoices;
 pub mod login;
 pub mod tariffs;

@@ -284,7 +284,7 @@ fn a_cashier_lands_on_the_counter_with_the_cursor_in_the_search() {
     assert!(shows(&app, "户号 / 姓名 / 电话 / 地址，按 Enter 查询"));
     assert!(shows(
         &app,
-        "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回"
+        "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · F11 开发票 · Esc 清空/返回"
     ));
     // Typing goes to the search at once.
     type_into(&mut app, counter::SEARCH_INPUT, "3101");

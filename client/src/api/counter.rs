@@ -336,8 +336,7 @@ pub struct SavedReceipt {
 }
 
 /// Fetches the receipt (logged like a print: the copy exists) and writes it
-/// to `path`, replacing a file there (the save dialog asked). The bytes go
-/// to a temporary file beside it first: a failure leaves no half file.
+/// to `path`, replacing a file there (the save dialog asked).
 pub async fn save_receipt(
     session: Session,
     request: pb::GetReceiptPdfRequest,
@@ -345,10 +344,18 @@ pub async fn save_receipt(
 ) -> Result<SavedReceipt, ApiError> {
     let receipt_no = request.receipt_no.clone();
     let pdf = get_receipt_pdf(session, request).await?;
+    let path = write_pdf_file(&pdf.pdf, path).await?;
+    Ok(SavedReceipt { receipt_no, path })
+}
+
+/// Writes `pdf` to `path` (with `.pdf` added when it has no extension),
+/// replacing a file there. The bytes go to a temporary file beside it
+/// first: a failure leaves no half file. Answers the path written.
+pub(crate) async fn write_pdf_file(pdf: &[u8], path: PathBuf) -> Result<PathBuf, ApiError> {
     let path = with_pdf_extension(path);
     let part = part_path(&path);
     let file_error = |error: std::io::Error| ApiError::File(format!("{}: {error}", path.display()));
-    if let Err(error) = tokio::fs::write(&part, &pdf.pdf).await {
+    if let Err(error) = tokio::fs::write(&part, pdf).await {
         let _ = tokio::fs::remove_file(&part).await;
         return Err(file_error(error));
     }
@@ -356,7 +363,7 @@ pub async fn save_receipt(
         let _ = tokio::fs::remove_file(&part).await;
         return Err(file_error(error));
     }
-    Ok(SavedReceipt { receipt_no, path })
+    Ok(path)
 }
 
 /// `path` with `.pdf` when it has no extension: a name typed into a save
@@ -376,7 +383,7 @@ fn part_path(path: &Path) -> PathBuf {
 }
 
 /// The name the receipt's file gets: the server's, else the receipt number.
-fn file_name_of(server_name: &str, receipt_no: &str) -> String {
+pub(crate) fn file_name_of(server_name: &str, receipt_no: &str) -> String {
     if server_name.trim().is_empty() {
         format!("{receipt_no}.pdf")
     } else {

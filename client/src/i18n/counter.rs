@@ -134,8 +134,8 @@ impl Text for Key {
 fn texts(key: Key) -> (&'static str, &'static str) {
     match key {
         Key::Shortcuts => (
-            "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · Esc 清空/返回",
-            "Keys: Enter search/next/take · ↑↓ choose · F2 read card · F3 gas/payment · F4 shift payments · F5 cash · F6 bank card · F7 WeChat · F8 Alipay · F9 reprint · Esc clear/back",
+            "快捷键：Enter 查询/下一项/收款 · ↑↓ 选择 · F2 读卡 · F3 购气/收款 · F4 本班流水 · F5 现金 · F6 银行卡 · F7 微信 · F8 支付宝 · F9 重打收据 · F11 开发票 · Esc 清空/返回",
+            "Keys: Enter search/next/take · ↑↓ choose · F2 read card · F3 gas/payment · F4 shift payments · F5 cash · F6 bank card · F7 WeChat · F8 Alipay · F9 reprint · F11 invoice · Esc clear/back",
         ),
         Key::Loading => ("正在加载…", "Loading…"),
         Key::Cancel => ("取消", "Cancel"),

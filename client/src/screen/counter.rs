@@ -14,7 +14,8 @@
 //! F9 prints the last receipt again, Esc clears and goes back to the search.
 //! An IC-card account opens on the 购气 panel ([`gas`]): F3 switches
 //! between 购气 and 收款, F7 between volume and amount, F10 sends again or
-//! re-writes (补气), F12 re-issues a lost card (补卡).
+//! re-writes (补气), F12 re-issues a lost card (补卡). F11 opens the invoice
+//! form (开发票, [`crate::screen::invoices::issue`]) for the open account.
 
 pub mod dialogs;
 pub mod find;
@@ -32,6 +33,7 @@ use iced::Task;
 use crate::api::counter::{self as api, PrintedReceipt, SavedReceipt, SharedCardReader};
 use crate::api::{ApiError, Session, archive};
 use crate::i18n::Language;
+use crate::screen::invoices::issue::{self, IssueForm};
 use crate::secret::Secret;
 
 pub use dialogs::Dialog;
@@ -192,6 +194,8 @@ pub struct Counter {
     pub till: Till,
     pub shift_payments: ShiftPayments,
     pub dialog: Option<Dialog>,
+    /// 开发票 for the open account; shown instead of the payment form.
+    pub invoice: Option<IssueForm>,
 }
 
 #[derive(Debug, Clone)]
@@ -314,6 +318,10 @@ pub enum Message {
     /// F12: 补卡 with a supervisor.
     StartReissue,
 
+    /// F11: the invoice form of the open account.
+    StartInvoice,
+    Invoice(issue::Message),
+
     /// Esc: closes the dialog, or clears back to the search.
     Escape,
 }
@@ -353,6 +361,7 @@ impl Counter {
             till: Till::default(),
             shift_payments: ShiftPayments::default(),
             dialog: None,
+            invoice: None,
         }
     }
 
@@ -462,6 +471,7 @@ impl Counter {
         if !same {
             // The last customer's outcome goes with them.
             self.done = None;
+            self.invoice = None;
             if self.print.as_ref().is_some_and(|job| !job.is_busy()) {
                 self.print = None;
             }
@@ -958,7 +968,7 @@ impl Counter {
             }
 
             Message::ChooseChannel(channel) => {
-                if self.dialog.is_some() {
+                if self.dialog.is_some() || self.invoice.is_some() {
                     return Action::None;
                 }
                 self.tab = Tab::Take;
@@ -1326,6 +1336,37 @@ impl Counter {
                 return Action::Run(Task::batch(tasks));
             }
 
+            Message::StartInvoice => {
+                if self.dialog.is_some() || self.invoice.is_some() {
+                    return Action::None;
+                }
+                let Some(account) = self.account.as_deref() else {
+                    return Action::None;
+                };
+                let last = match &self.done {
+                    Some(Done::Paid(payment)) => Some(payment.as_ref()),
+                    _ => None,
+                };
+                let choices = issue::choices_for(account, last, &self.shift_payments.payments);
+                self.invoice = Some(IssueForm::new(account, choices, new_key("inv")));
+                self.tab = Tab::Take;
+                return Action::Run(iced::widget::operation::focus(issue::TITLE_INPUT));
+            }
+            Message::Invoice(message) => {
+                let Some(form) = self.invoice.as_mut() else {
+                    return Action::None;
+                };
+                match form.update(&self.session, message, || new_key("inv")) {
+                    issue::Action::None => {}
+                    issue::Action::Run(task) => return Action::Run(task.map(Message::Invoice)),
+                    issue::Action::SessionExpired => return Action::SessionExpired,
+                    issue::Action::Close => {
+                        self.invoice = None;
+                        return Action::Run(self.focus_start());
+                    }
+                }
+            }
+
             Message::Escape => return Action::Run(self.escape()),
         }
         Action::None
@@ -1379,6 +1420,13 @@ impl Counter {
         if self.tab == Tab::Shift {
             self.tab = Tab::Take;
             return self.focus_start();
+        }
+        if let Some(form) = &self.invoice {
+            if form.may_close() {
+                self.invoice = None;
+                return self.focus_start();
+            }
+            return Task::none();
         }
         let busy = self.payment.as_ref().is_some_and(|form| {
             matches!(

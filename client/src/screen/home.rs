@@ -11,6 +11,7 @@ use crate::screen::billing::{self, Billing};
 use crate::screen::counter::{self, Counter};
 use crate::screen::customers::{self, Customers};
 use crate::screen::import::{self, Import};
+use crate::screen::invoices::{self, Invoices};
 use crate::screen::tariffs::{self, Tariffs};
 use crate::theme;
 use crate::widget;
@@ -34,7 +35,7 @@ pub enum Area {
     WorkOrders,
     /// 安检
     Inspections,
-    /// 发票与报表
+    /// 发票与报表: the invoice list, search, PDFs and red reversal.
     InvoicesAndReports,
     /// 系统管理: users, roles, audit.
     Administration,
@@ -72,7 +73,10 @@ impl Area {
             Area::Import => Some(&[BackOffice]),
             Area::WorkOrders => Some(&[BackOffice, Field, Supervisor]),
             Area::Inspections => Some(&[Field, BackOffice]),
-            Area::InvoicesAndReports => Some(&[Finance, Supervisor]),
+            // Everyone the server lets list and print invoices; only
+            // finance and supervisors reverse (the screen and the server
+            // both check).
+            Area::InvoicesAndReports => Some(&[Cashier, Supervisor, Finance, BackOffice]),
             Area::Administration => Some(&[Admin]),
         }
     }
@@ -113,6 +117,9 @@ pub struct Home {
     /// 收费台, when the roles allow it: the open account, a payment in
     /// flight and the till stay while other areas are visited.
     counter: Option<Box<Counter>>,
+    /// 发票, when the roles allow it: the search and the open invoice stay
+    /// while other areas are visited.
+    invoices: Option<Box<Invoices>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +146,8 @@ pub enum Message {
     Billing(Box<billing::Message>),
     /// Boxed: the counter's messages carry accounts and payments.
     Counter(Box<counter::Message>),
+    /// Boxed: invoice messages carry invoices.
+    Invoices(Box<invoices::Message>),
 }
 
 impl Message {
@@ -165,6 +174,11 @@ impl Message {
     /// A message of the counter.
     pub fn counter(message: counter::Message) -> Self {
         Message::Counter(Box::new(message))
+    }
+
+    /// A message of the invoices area.
+    pub fn invoices(message: invoices::Message) -> Self {
+        Message::Invoices(Box::new(message))
     }
 }
 
@@ -199,6 +213,9 @@ impl Home {
         let billing = areas
             .contains(&Area::ReadingsAndBilling)
             .then(|| Box::new(Billing::new(session.clone())));
+        let invoices = areas
+            .contains(&Area::InvoicesAndReports)
+            .then(|| Box::new(Invoices::new(session.clone())));
         let mut counter = areas
             .contains(&Area::Counter)
             .then(|| Box::new(Counter::new(session.clone())));
@@ -217,6 +234,7 @@ impl Home {
             tariffs,
             billing,
             counter,
+            invoices,
         };
         (home, Task::batch([info, opened]))
     }
@@ -265,6 +283,11 @@ impl Home {
         self.counter.as_deref()
     }
 
+    /// The invoices area, when the user's roles include it.
+    pub fn invoices(&self) -> Option<&Invoices> {
+        self.invoices.as_deref()
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Select(area) => {
@@ -287,6 +310,11 @@ impl Home {
                     && let Some(counter) = &mut self.counter
                 {
                     return Action::Run(counter.opened().map(Message::counter));
+                }
+                if self.selected == Area::InvoicesAndReports
+                    && let Some(invoices) = &mut self.invoices
+                {
+                    return Action::Run(invoices.opened().map(Message::invoices));
                 }
                 match (self.selected, &self.customers, &self.import) {
                     // Keyboard first: the cursor goes where typing starts.
@@ -343,6 +371,18 @@ impl Home {
                     counter::Action::None => Action::None,
                     counter::Action::Run(task) => Action::Run(task.map(Message::counter)),
                     counter::Action::SessionExpired => Action::LoggedOut {
+                        reason: Some(ApiError::SessionExpired),
+                    },
+                }
+            }
+            Message::Invoices(message) => {
+                let Some(invoices) = &mut self.invoices else {
+                    return Action::None;
+                };
+                match invoices.update(*message) {
+                    invoices::Action::None => Action::None,
+                    invoices::Action::Run(task) => Action::Run(task.map(Message::invoices)),
+                    invoices::Action::SessionExpired => Action::LoggedOut {
                         reason: Some(ApiError::SessionExpired),
                     },
                 }
@@ -462,6 +502,10 @@ impl Home {
                 Some(counter) => counter.view(language).map(Message::counter),
                 None => scrollable(placeholder(language, Area::Counter)).into(),
             },
+            (Area::InvoicesAndReports, _, _) => match &self.invoices {
+                Some(invoices) => invoices.view(language).map(Message::invoices),
+                None => scrollable(placeholder(language, Area::InvoicesAndReports)).into(),
+            },
             (area, _, _) => scrollable(placeholder(language, area)).into(),
         };
 
@@ -564,14 +608,15 @@ mod tests {
     use Role::*;
 
     #[test]
-    fn cashier_gets_counter_and_customers() {
+    fn cashier_gets_counter_customers_and_invoices() {
         assert_eq!(
             areas_for(&[Cashier]),
             vec![
                 Area::Overview,
                 Area::Counter,
                 Area::Customers,
-                Area::Tariffs
+                Area::Tariffs,
+                Area::InvoicesAndReports
             ]
         );
     }
@@ -598,7 +643,8 @@ mod tests {
                 Area::Tariffs,
                 Area::Import,
                 Area::WorkOrders,
-                Area::Inspections
+                Area::Inspections,
+                Area::InvoicesAndReports
             ]
         );
         assert_eq!(

@@ -17,6 +17,7 @@ use super::{
     REFERENCE_INPUT, SEARCH_INPUT, TENDERED_INPUT, Tab, Till, can_void,
 };
 use crate::i18n::counter::{self as texts, Key};
+use crate::i18n::invoices::Key as InvoiceKey;
 use crate::i18n::{Language, archive::money, tr};
 use crate::screen::customers::dialog::problem_box;
 use crate::theme;
@@ -54,6 +55,8 @@ impl Counter {
         };
 
         let dialog_open = self.dialog.is_some();
+        let account_open = self.account.is_some();
+        let invoicing = self.invoice.is_some();
         let takes_arrows = self.find.takes_arrows() && !dialog_open && self.tab == Tab::Take;
         let selling_gas = self.gas.is_some() && self.tab == Tab::Take;
         let ic_card = self
@@ -71,6 +74,14 @@ impl Counter {
                 key::Named::F2 => Some(Message::ReadCard),
                 key::Named::F4 => Some(Message::ToggleTab),
                 key::Named::F9 => Some(Message::ReprintLast),
+                key::Named::F11 if account_open => Some(Message::StartInvoice),
+                // The invoice form takes the function keys of the payment
+                // channels for its kinds, and no sale starts behind it.
+                named if invoicing => {
+                    crate::screen::invoices::issue::Kind::from_key(named).map(|kind| {
+                        Message::Invoice(crate::screen::invoices::issue::Message::ChooseKind(kind))
+                    })
+                }
                 key::Named::F3 if ic_card => Some(Message::ToggleGas),
                 key::Named::F7 if selling_gas => Some(Message::GasToggleBy),
                 key::Named::F10 if selling_gas => Some(Message::GasAgain),
@@ -97,10 +108,20 @@ impl Counter {
             ));
         }
         let mut right = column![].spacing(12);
+        if self.account.is_some() && self.invoice.is_none() {
+            right = right.push(
+                button(text(tr(language, InvoiceKey::StartIssueButton)).size(14))
+                    .padding([6, 14])
+                    .style(theme::button::secondary)
+                    .on_press_maybe(self.dialog.is_none().then_some(Message::StartInvoice)),
+            );
+        }
         if let Some(done) = &self.done {
             right = right.push(self.done_view(language, done));
         }
-        if let Some(form) = &self.gas {
+        if let Some(form) = &self.invoice {
+            right = right.push(card(form.view(language).map(Message::Invoice)));
+        } else if let Some(form) = &self.gas {
             right = right.push(self.gas_view(language, form));
         } else if let Some(form) = &self.payment {
             right = right.push(payment_view(language, form, &self.till));
