@@ -8,6 +8,7 @@
 pub mod api_docs;
 pub mod archive_fixtures;
 pub mod billing_fixtures;
+pub mod import_support;
 pub mod ledger_fixtures;
 
 use std::{

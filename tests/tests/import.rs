@@ -5,13 +5,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use diesel::{RunQueryDsl, sql_query, sql_types::BigInt};
+use diesel::{RunQueryDsl, sql_query};
 use gascis_common::{
     Role,
     proto::v1::{self as pb, import_service_client::ImportServiceClient},
 };
 use gascis_server::{
-    archive::Actor,
     import::{self, FileImport, Policy, source},
     pii::PiiKeys,
 };
@@ -20,22 +19,10 @@ use gascis_testkit::{
     ledger_fixtures::{self, LedgerSpec},
 };
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
+use gascis_testkit::import_support::importer as actor;
 
 fn count(db: &TestDb, sql: &str) -> anyhow::Result<i64> {
-    let rows: Vec<Count> = sql_query(sql).load(&mut db.app()?)?;
-    Ok(rows.first().map_or(0, |r| r.count))
-}
-
-fn actor() -> Actor {
-    Actor {
-        user_id: None,
-        username: "importer".to_owned(),
-    }
+    gascis_testkit::import_support::count(&mut db.app()?, sql)
 }
 
 fn request<'a>(
@@ -44,18 +31,7 @@ fn request<'a>(
     partial: bool,
     errors: Option<&'a std::path::Path>,
 ) -> FileImport<'a> {
-    FileImport {
-        path,
-        sheet: None,
-        mapping: None,
-        policy: Policy::Update,
-        dry_run,
-        partial,
-        limits: source::Limits::default(),
-        error_file: errors,
-        progress: None,
-        cancel: None,
-    }
+    gascis_testkit::import_support::file_import(path, Policy::Update, dry_run, partial, errors)
 }
 
 #[test]

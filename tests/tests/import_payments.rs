@@ -15,7 +15,6 @@ use gascis_common::{
     },
 };
 use gascis_server::{
-    archive::Actor,
     import::{self, FileImport, Policy, source},
     ledger,
     pii::PiiKeys,
@@ -26,23 +25,7 @@ use gascis_testkit::{
 };
 use rust_decimal::Decimal;
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    count: i64,
-}
-
-fn count(connection: &mut PgConnection, sql: &str) -> anyhow::Result<i64> {
-    let rows: Vec<Count> = sql_query(sql).load(connection)?;
-    Ok(rows.first().map_or(0, |r| r.count))
-}
-
-fn actor() -> Actor {
-    Actor {
-        user_id: None,
-        username: "importer".to_owned(),
-    }
-}
+use gascis_testkit::import_support::{count, importer as actor};
 
 fn request<'a>(
     path: &'a std::path::Path,
@@ -50,18 +33,7 @@ fn request<'a>(
     partial: bool,
     errors: Option<&'a std::path::Path>,
 ) -> FileImport<'a> {
-    FileImport {
-        path,
-        sheet: None,
-        mapping: None,
-        policy: Policy::Fail,
-        dry_run,
-        partial,
-        limits: source::Limits::default(),
-        error_file: errors,
-        progress: None,
-        cancel: None,
-    }
+    gascis_testkit::import_support::file_import(path, Policy::Fail, dry_run, partial, errors)
 }
 
 fn d(text: &str) -> Decimal {
