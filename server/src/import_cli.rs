@@ -265,9 +265,28 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
     }
 }
 
-/// `import readings`: a meter-readings history.
-fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    use gascis_common::import_fields::ImportKind;
+/// What `import readings` and `import payments` print from once their
+/// import has run.
+struct HistoryRun<R, P> {
+    report: R,
+    prepared: P,
+    error_path: PathBuf,
+    started: std::time::Instant,
+    json: bool,
+}
+
+/// What the history imports' commands share: the mapping, the progress bar,
+/// the import in the database, and a refusal or failure said the same way
+/// (`Err` with the exit code once it has been said).
+fn run_history_import<R, P>(
+    args: ImportArgs,
+    kind: gascis_common::import_fields::ImportKind,
+    import_file: impl FnOnce(
+        &mut diesel::PgConnection,
+        &gascis_server::archive::Actor,
+        &gascis_server::import::FileImport<'_>,
+    ) -> Result<(R, P), gascis_server::import::FileImportError>,
+) -> anyhow::Result<Result<HistoryRun<R, P>, ExitCode>> {
     use gascis_server::import::{self, FileImport, Policy};
     let ImportArgs {
         dir,
@@ -285,7 +304,7 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let dir = DataDir::new(&dir.data_dir)?;
     let mapping = resolve_mapping(
         &dir,
-        ImportKind::Readings,
+        kind,
         mapping.as_deref(),
         mapping_name.as_deref(),
         save_mapping.as_deref(),
@@ -296,7 +315,7 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
     let show = |progress: import::Progress| show_progress(&bar, progress);
     let outcome = commands::with_database(&dir, |_, app_url, _| {
         let mut connection = db::connect(app_url)?;
-        Ok(import::import_readings_file(
+        Ok(import_file(
             &mut connection,
             &gascis_server::archive::Actor {
                 user_id: None,
@@ -338,7 +357,7 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
                     "report": error_path.exists().then(|| error_path.display().to_string()),
                 })
             );
-            return Ok(ExitCode::FAILURE);
+            return Ok(Err(ExitCode::FAILURE));
         }
         Err(error) => {
             if error_path.exists() {
@@ -346,6 +365,31 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
             }
             return Err(error.into());
         }
+    };
+    Ok(Ok(HistoryRun {
+        report,
+        prepared,
+        error_path,
+        started,
+        json,
+    }))
+}
+
+/// `import readings`: a meter-readings history.
+fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
+    let HistoryRun {
+        report,
+        prepared,
+        error_path,
+        started,
+        json,
+    } = match run_history_import(
+        args,
+        gascis_common::import_fields::ImportKind::Readings,
+        gascis_server::import::import_readings_file,
+    )? {
+        Ok(run) => run,
+        Err(code) => return Ok(code),
     };
     let c = &report.certificate;
     // m³ to the litre, as the readings are kept.
@@ -437,85 +481,19 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
 /// `import payments`: a payments history, kept as history (no ledger
 /// posting; the accounts' opening balances already hold it).
 fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    use gascis_common::import_fields::ImportKind;
-    use gascis_server::import::{self, FileImport, Policy};
-    let ImportArgs {
-        dir,
-        file,
-        sheet,
-        mapping,
-        mapping_name,
-        save_mapping,
-        on_existing: _,
-        dry_run,
-        partial,
-        report: errors,
+    let HistoryRun {
+        report,
+        prepared,
+        error_path,
+        started,
         json,
-    } = args;
-    let dir = DataDir::new(&dir.data_dir)?;
-    let mapping = resolve_mapping(
-        &dir,
-        ImportKind::Payments,
-        mapping.as_deref(),
-        mapping_name.as_deref(),
-        save_mapping.as_deref(),
-    )?;
-    let error_path = error_file_path(&file, errors);
-    let started = std::time::Instant::now();
-    let bar = progress_bar(json);
-    let show = |progress: import::Progress| show_progress(&bar, progress);
-    let outcome = commands::with_database(&dir, |_, app_url, _| {
-        let mut connection = db::connect(app_url)?;
-        Ok(import::import_payments_file(
-            &mut connection,
-            &gascis_server::archive::Actor {
-                user_id: None,
-                username: "console".to_owned(),
-            },
-            &FileImport {
-                path: &file,
-                sheet: sheet.as_deref(),
-                mapping: mapping.as_ref(),
-                policy: Policy::Fail,
-                dry_run,
-                partial,
-                limits: Default::default(),
-                error_file: Some(&error_path),
-                progress: Some(&show),
-                cancel: None,
-            },
-        ))
-    })?;
-    bar.finish_and_clear();
-    let (report, prepared) = match outcome {
-        Ok(done) => done,
-        Err(import::FileImportError::Import(import::accounts::ImportError::Invalid {
-            rows,
-            counts,
-            errors,
-        })) if json => {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "refused": true,
-                    "dry_run": dry_run,
-                    "reason": format!("{rows} row(s) are invalid; nothing was imported"),
-                    "rows_read": counts.read,
-                    "rows_new": 0,
-                    "rows_unchanged": 0,
-                    "rows_invalid": counts.invalid,
-                    "problems": errors.len(),
-                    "report": error_path.exists().then(|| error_path.display().to_string()),
-                })
-            );
-            return Ok(ExitCode::FAILURE);
-        }
-        Err(error) => {
-            if error_path.exists() {
-                eprintln!("rejected rows written to {}", error_path.display());
-            }
-            return Err(error.into());
-        }
+    } = match run_history_import(
+        args,
+        gascis_common::import_fields::ImportKind::Payments,
+        gascis_server::import::import_payments_file,
+    )? {
+        Ok(run) => run,
+        Err(code) => return Ok(code),
     };
     let c = &report.certificate;
     if json {
