@@ -300,6 +300,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_rows (id) {
+        id -> Int8,
+        import_id -> Int8,
+        sheet -> Text,
+        row_number -> Int4,
+        account_id -> Nullable<Int8>,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
     import_staging_accounts (import_id, row_number) {
         import_id -> Int8,
         row_number -> Int4,

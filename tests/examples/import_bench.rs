@@ -154,6 +154,19 @@ fn main() -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     let import_db = TestDb::new()?;
+    if let Ok(ms) = std::env::var("EXPLAIN_MS") {
+        use diesel::connection::SimpleConnection;
+        let mut owner = import_db.owner()?;
+        for setting in [
+            "session_preload_libraries = 'auto_explain'".to_owned(),
+            format!("auto_explain.log_min_duration = '{ms}ms'"),
+            "auto_explain.log_analyze = on".to_owned(),
+            "auto_explain.log_nested_statements = on".to_owned(),
+            "auto_explain.log_triggers = on".to_owned(),
+        ] {
+            owner.batch_execute(&format!("ALTER DATABASE {} SET {setting}", import_db.name))?;
+        }
+    }
     for mode in ["parse", "copy", "import", "export", "export-baseline"] {
         // A fresh database for parse and copy; the export reads what the
         // import wrote.
@@ -166,9 +179,14 @@ fn main() -> anyhow::Result<()> {
         } else {
             db.app_url.clone()
         };
-        let output = Command::new(std::env::current_exe()?)
-            .args(["--child", mode, &file.display().to_string(), &target])
-            .output()?;
+        let mut command = Command::new(std::env::current_exe()?);
+        command.args(["--child", mode, &file.display().to_string(), &target]);
+        // With RUST_LOG the children's logs (the import's step timings) go
+        // straight to the terminal.
+        if std::env::var_os("RUST_LOG").is_some() {
+            command.stderr(std::process::Stdio::inherit());
+        }
+        let output = command.output()?;
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         anyhow::ensure!(
             output.status.success(),
@@ -185,6 +203,12 @@ fn main() -> anyhow::Result<()> {
             count / seconds
         );
         results.push((count / seconds, peak));
+    }
+    if std::env::var_os("EXPLAIN_MS").is_some() {
+        let log = gascis_testkit::cluster()?.root.join("postgresql.log");
+        let copy = std::env::temp_dir().join("import_bench_plans.log");
+        std::fs::copy(&log, &copy)?;
+        eprintln!("plans: {}", copy.display());
     }
     let (export_speed, export_peak) = results[3];
     let (baseline_speed, _) = results[4];

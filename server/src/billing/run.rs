@@ -482,6 +482,10 @@ fn bill_chunk(
     let (kind, value) = (context.run.scope.as_str(), context.run.scope_value.as_str());
     let period = context.period;
     let label = period.label();
+    // The chunk's accounts by their key range, everything else looked up
+    // per account by index (OFFSET 0 keeps each lookup a nested probe): a
+    // join the planner may hash reads the whole customers and meters tables
+    // for every chunk, which made a run quadratic in the company's size.
     let accounts: Vec<AccountRow> = sql_query(format!(
         "SELECT a.id, c.customer_type, a.low_income, a.tariff_code, a.flat_class, \
                 coalesce((SELECT k.gas_purpose FROM contracts k WHERE k.account_id = a.id \
@@ -490,7 +494,12 @@ fn bill_chunk(
                     AND r.effective_from <= $1 ORDER BY r.effective_from DESC, r.id DESC LIMIT 1), 1) \
                     AS household_size, \
                 m.id AS meter_id, m.digits, m.installed_on \
-         {ELIGIBLE} AND a.id BETWEEN $2 AND $3{} \
+         FROM accounts a \
+         CROSS JOIN LATERAL (SELECT c.customer_type FROM customers c WHERE c.id = a.customer_id OFFSET 0) c \
+         CROSS JOIN LATERAL (SELECT p.district FROM premises p WHERE p.id = a.premise_id OFFSET 0) p \
+         CROSS JOIN LATERAL (SELECT m.id, m.digits, m.installed_on FROM meters m \
+             WHERE m.account_id = a.id AND m.installed AND m.meter_type = 'mechanical' OFFSET 0) m \
+         WHERE a.id BETWEEN $2 AND $3 AND a.status <> 'closed' AND a.opened_on <= $1{} \
            AND coalesce((SELECT NOT b.cancelled FROM bills b WHERE b.account_id = a.id AND b.period = $4 \
                 ORDER BY b.revision DESC LIMIT 1), false) = false \
          ORDER BY a.id",

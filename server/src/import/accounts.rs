@@ -639,9 +639,22 @@ fn staging_row(import_id: i64, row: u32, values: &AccountValues, keys: &PiiKeys)
     }
 }
 
+/// A CSV field for the baseline's COPY.
+fn csv(value: &str) -> String {
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+fn emit(out: &mut dyn std::io::Write, text: &str) -> Result<(), diesel::result::Error> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
 /// The benchmark's baseline: COPY of already cleaned rows straight into the
-/// archive's main tables (customers, premises, accounts, meters, with their
-/// indexes), no checks, no merge; rolled back.
+/// same tables an import of new accounts fills (customers, premises,
+/// accounts, holders, meters and their install events, contracts, cards,
+/// household sizes, the opening balances' ledger entries, change records
+/// and provenance), with their indexes, keys and triggers; no checks, no
+/// comparison with the archive, no merge; rolled back.
 pub fn copy_only(
     connection: &mut PgConnection,
     keys: &PiiKeys,
@@ -649,13 +662,6 @@ pub fn copy_only(
 ) -> Result<usize, ImportError> {
     use crate::schema::{accounts, customers, meters, premises};
     use diesel::pg::CopyFormat;
-    fn csv(value: &str) -> String {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    }
-    fn emit(out: &mut dyn std::io::Write, text: &str) -> Result<(), diesel::result::Error> {
-        out.write_all(text.as_bytes())
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
-    }
     fn hex(bytes: &[u8]) -> String {
         format!("\\x{}", ::hex::encode(bytes))
     }
@@ -714,13 +720,34 @@ pub fn copy_only(
             .with_format(CopyFormat::Csv)
             .execute(connection)?;
         diesel::copy_from(premises::table)
-            .from_raw_data((premises::id, premises::address), |out| {
-                let mut text = String::new();
-                for (index, (_, v)) in rows.iter().enumerate() {
-                    let _ = writeln!(text, "{},{}", id(index), csv(&v.address));
-                }
-                emit(out, &text)
-            })
+            .from_raw_data(
+                (
+                    premises::id,
+                    premises::district,
+                    premises::community,
+                    premises::building,
+                    premises::unit,
+                    premises::room,
+                    premises::address,
+                ),
+                |out| {
+                    let mut text = String::new();
+                    for (index, (_, v)) in rows.iter().enumerate() {
+                        let _ = writeln!(
+                            text,
+                            "{},{},{},{},{},{},{}",
+                            id(index),
+                            csv(&v.district),
+                            csv(&v.community),
+                            csv(&v.building),
+                            csv(&v.unit),
+                            csv(&v.room),
+                            csv(&v.address)
+                        );
+                    }
+                    emit(out, &text)
+                },
+            )
             .with_format(CopyFormat::Csv)
             .execute(connection)?;
         diesel::copy_from(accounts::table)
@@ -761,13 +788,20 @@ pub fn copy_only(
                     meters::installed_on,
                     meters::initial_reading,
                     meters::account_id,
+                    meters::installed,
                 ),
                 |out| {
                     let mut text = String::new();
                     for (index, (_, v)) in rows.iter().enumerate() {
+                        let size = if v.customer_type == "residential" {
+                            "G2.5"
+                        } else {
+                            "G6"
+                        };
+                        let digits = (v.initial_reading.trunc().to_string().len() + 1).clamp(5, 10);
                         let _ = writeln!(
                             text,
-                            "{},{},{},G2.5,10,{},{},{}",
+                            "{},{},{},{size},{digits},{},{},{},true",
                             id(index),
                             v.meter_no,
                             v.meter_type,
@@ -781,6 +815,7 @@ pub fn copy_only(
             )
             .with_format(CopyFormat::Csv)
             .execute(connection)?;
+        copy_dependents(connection, prepared, base)?;
         Err(diesel::result::Error::RollbackTransaction)
     });
     match outcome {
@@ -788,6 +823,236 @@ pub fn copy_only(
         Err(error) => Err(error.into()),
         Ok(count) => Ok(count),
     }
+}
+
+/// The baseline's rows that hang off the new accounts (ids `base + index`,
+/// as `copy_only` gave them).
+fn copy_dependents(
+    connection: &mut PgConnection,
+    prepared: &Prepared,
+    base: i64,
+) -> Result<(), diesel::result::Error> {
+    use crate::schema::{
+        account_holders, change_records, contracts, household_registrations, ic_cards, import_rows,
+        ledger_lines, ledger_transactions, meter_events,
+    };
+    use diesel::pg::CopyFormat;
+    let rows = &prepared.valid;
+    let id = |index: usize| base + index as i64;
+    let import_id: i64 = diesel::insert_into(imports::table)
+        .values((
+            imports::kind.eq("accounts"),
+            imports::file_name.eq("baseline"),
+            imports::file_sha256.eq(vec![0_u8; 32]),
+            imports::sheet.eq(&prepared.sheet),
+            imports::policy.eq("update"),
+            imports::status.eq("running"),
+            imports::created_by.eq("bench"),
+        ))
+        .returning(imports::id)
+        .get_result(connection)?;
+    let note = |row: u32| format!("导入 #{import_id} 第{row}行");
+    // One COPY per table, each from a text built in memory as copy_only does.
+    macro_rules! copy {
+        ($table:expr, $columns:expr, $line:expr) => {
+            diesel::copy_from($table)
+                .from_raw_data($columns, |out| {
+                    let mut text = String::new();
+                    for (index, (row, v)) in rows.iter().enumerate() {
+                        #[allow(clippy::redundant_closure_call)]
+                        ($line)(&mut text, index, *row, v);
+                    }
+                    emit(out, &text)
+                })
+                .with_format(CopyFormat::Csv)
+                .execute(connection)?
+        };
+    }
+    copy!(
+        account_holders::table,
+        (
+            account_holders::account_id,
+            account_holders::customer_id,
+            account_holders::from_date
+        ),
+        |text: &mut String, index: usize, _row: u32, v: &AccountValues| {
+            let _ = writeln!(text, "{},{},{}", id(index), id(index), v.opened_on);
+        }
+    );
+    copy!(
+        meter_events::table,
+        (
+            meter_events::meter_id,
+            meter_events::account_id,
+            meter_events::kind,
+            meter_events::reading,
+            meter_events::occurred_on,
+            meter_events::recorded_by,
+            meter_events::note
+        ),
+        |text: &mut String, index: usize, row: u32, v: &AccountValues| {
+            let _ = writeln!(
+                text,
+                "{},{},install,{},{},bench,{}",
+                id(index),
+                id(index),
+                v.initial_reading,
+                v.opened_on,
+                csv(&note(row))
+            );
+        }
+    );
+    copy!(
+        contracts::table,
+        (
+            contracts::contract_no,
+            contracts::account_id,
+            contracts::signed_on,
+            contracts::gas_purpose,
+            contracts::price_policy
+        ),
+        |text: &mut String, index: usize, _row: u32, v: &AccountValues| {
+            let purpose = match v.customer_type {
+                "commercial" => "commercial",
+                "industrial" => "industrial",
+                _ => "cooking",
+            };
+            let _ = writeln!(
+                text,
+                "{},{},{},{purpose},{}",
+                csv(&format!("HT{}", v.account_no)),
+                id(index),
+                v.opened_on,
+                v.customer_type
+            );
+        }
+    );
+    copy!(
+        ic_cards::table,
+        (ic_cards::card_no, ic_cards::account_id),
+        |text: &mut String, index: usize, _row: u32, v: &AccountValues| {
+            if let Some(card) = &v.card_no {
+                let _ = writeln!(text, "{},{}", csv(card), id(index));
+            }
+        }
+    );
+    copy!(
+        household_registrations::table,
+        (
+            household_registrations::account_id,
+            household_registrations::household_size,
+            household_registrations::effective_from,
+            household_registrations::recorded_by
+        ),
+        |text: &mut String, index: usize, _row: u32, v: &AccountValues| {
+            if let Some(size) = v.household_size {
+                let _ = writeln!(text, "{},{size},{},bench", id(index), v.opened_on);
+            }
+        }
+    );
+    // Opening balances: a transaction per account with figures, against
+    // opening equity, its id drawn here as the import's RETURNING gives it.
+    let ledger_base: i64 = diesel::select(diesel::dsl::sql::<BigInt>(
+        "nextval('ledger_transactions_id_seq') + 1000000000",
+    ))
+    .get_result(connection)?;
+    let moved = |v: &AccountValues| !v.balance.is_zero() || !v.arrears.is_zero();
+    copy!(
+        ledger_transactions::table,
+        (
+            ledger_transactions::id,
+            ledger_transactions::business_key,
+            ledger_transactions::kind,
+            ledger_transactions::account_id,
+            ledger_transactions::occurred_on,
+            ledger_transactions::created_by,
+            ledger_transactions::memo
+        ),
+        |text: &mut String, index: usize, row: u32, v: &AccountValues| {
+            if moved(v) {
+                let _ = writeln!(
+                    text,
+                    "{},{},import_opening,{},{},bench,{}",
+                    ledger_base + index as i64,
+                    csv(&format!("import:{import_id}:{}", v.account_no)),
+                    id(index),
+                    v.opened_on,
+                    csv(&note(row))
+                );
+            }
+        }
+    );
+    copy!(
+        ledger_lines::table,
+        (
+            ledger_lines::transaction_id,
+            ledger_lines::book,
+            ledger_lines::account_id,
+            ledger_lines::amount
+        ),
+        |text: &mut String, index: usize, _row: u32, v: &AccountValues| {
+            if moved(v) {
+                let transaction = ledger_base + index as i64;
+                let account = id(index);
+                for (book, account, amount) in [
+                    ("receivable", Some(account), v.arrears),
+                    ("prepayment", Some(account), -v.balance),
+                    ("opening_equity", None, v.balance - v.arrears),
+                ] {
+                    if !amount.is_zero() {
+                        let account = account.map(|a| a.to_string()).unwrap_or_default();
+                        let _ = writeln!(text, "{transaction},{book},{account},{amount}");
+                    }
+                }
+            }
+        }
+    );
+    copy!(
+        change_records::table,
+        (
+            change_records::username,
+            change_records::account_id,
+            change_records::entity,
+            change_records::entity_id,
+            change_records::action,
+            change_records::reason,
+            change_records::differences
+        ),
+        |text: &mut String, index: usize, row: u32, v: &AccountValues| {
+            let differences = format!(
+                "{{\"account_no: {}\",\"meter_no: {}\"}}",
+                v.account_no.replace(['"', '\\'], ""),
+                v.meter_no.replace(['"', '\\'], "")
+            );
+            let _ = writeln!(
+                text,
+                "bench,{},account,{},import_open,{},{}",
+                id(index),
+                id(index),
+                csv(&note(row)),
+                csv(&differences)
+            );
+        }
+    );
+    copy!(
+        import_rows::table,
+        (
+            import_rows::import_id,
+            import_rows::sheet,
+            import_rows::row_number,
+            import_rows::account_id,
+            import_rows::outcome
+        ),
+        |text: &mut String, index: usize, row: u32, _v: &AccountValues| {
+            let _ = writeln!(
+                text,
+                "{import_id},{},{row},{},new",
+                csv(&prepared.sheet),
+                id(index)
+            );
+        }
+    );
+    Ok(())
 }
 
 /// How an import runs.
