@@ -116,8 +116,12 @@ pub struct FileImport<'a> {
     /// Where to write the error file when rows are rejected.
     pub error_file: Option<&'a std::path::Path>,
     pub progress: Option<ProgressFn<'a>>,
-    /// Set by the caller to stop; the transaction is rolled back.
+    /// Set by the caller to stop; the transaction is rolled back (in
+    /// chunked mode the current chunk's).
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Commit in chunks of this many valid rows, resumable after a stop
+    /// (accounts only); `None` commits all or nothing.
+    pub chunk_rows: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +194,7 @@ pub fn import_accounts_file_named(
             partial: request.partial,
             progress: request.progress,
             cancel: request.cancel,
+            chunk_rows: request.chunk_rows,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -261,6 +266,7 @@ pub fn import_readings_file_named(
             progress(Progress { phase, done, total });
         }
     };
+    refuse_chunks(request)?;
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
@@ -355,6 +361,7 @@ pub fn import_payments_file_named(
             progress(Progress { phase, done, total });
         }
     };
+    refuse_chunks(request)?;
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
@@ -407,6 +414,17 @@ pub fn import_payments_file_named(
         .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
     }
     Ok((outcome?, prepared))
+}
+
+/// Histories commit all or nothing: chunked commits are for accounts.
+fn refuse_chunks(request: &FileImport<'_>) -> Result<(), FileImportError> {
+    if request.chunk_rows.is_some() {
+        return Err(accounts::ImportError::Other(
+            "chunked commits (chunk_rows) are available for accounts imports only".to_owned(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Saved column mappings (table `import_mappings`), stored as the TOML of

@@ -44,9 +44,16 @@ pub(crate) struct ImportArgs {
     #[arg(long = "report", visible_alias = "errors", value_name = "ERRORS.xlsx")]
     report: Option<PathBuf>,
     /// Print the summary as one JSON object (rows_read, rows_new, …,
-    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db).
+    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db;
+    /// with --chunk-rows also chunks and resumed_from_row).
     #[arg(long)]
     json: bool,
+    /// Commit the valid rows in chunks of N, each with its recorded
+    /// position (accounts only). A run that stopped (crash, kill, cancel)
+    /// is resumed automatically after its last committed row by importing
+    /// the same file again with --chunk-rows.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    chunk_rows: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +105,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             partial,
             report: errors,
             json,
+            chunk_rows,
         }) => {
             let dir = DataDir::new(&dir.data_dir)?;
             let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -112,7 +120,23 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             let keys = dir.pii_keys()?;
             let started = std::time::Instant::now();
             let bar = progress_bar(json);
-            let show = |progress: import::Progress| show_progress(&bar, progress);
+            let show = |progress: import::Progress| {
+                show_progress(&bar, progress);
+                // Each chunk's commit on its own line: a long chunked
+                // import shows (and a log keeps) how far it got for sure.
+                if chunk_rows.is_some()
+                    && !dry_run
+                    && progress.phase == import::Phase::Writing
+                    && progress.done > 0
+                {
+                    bar.suspend(|| {
+                        eprintln!(
+                            "committed {} of {} valid rows",
+                            progress.done, progress.total
+                        )
+                    });
+                }
+            };
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
                 Ok(import::import_accounts_file(
@@ -133,6 +157,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                         error_file: Some(&error_path),
                         progress: Some(&show),
                         cancel: None,
+                        chunk_rows,
                     },
                 ))
             })?;
@@ -193,6 +218,10 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                         "arrears_sum_db": (!report.dry_run).then(|| c.db_arrears.to_string()),
                         "balanced": (!report.dry_run).then(|| c.balanced()),
                         "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                        "chunks": report.chunks.as_ref().map(|k| k.committed),
+                        "chunks_now": report.chunks.as_ref().map(|k| k.committed_now),
+                        "chunk_rows": report.chunks.as_ref().map(|k| k.chunk_rows),
+                        "resumed_from_row": report.chunks.as_ref().and_then(|k| k.resumed_from_row),
                         "seconds": started.elapsed().as_secs_f64(),
                     })
                 );
@@ -238,6 +267,19 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             if report.dry_run {
                 println!("nothing was written (dry run)");
                 return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(chunks) = &report.chunks {
+                if let Some(row) = chunks.resumed_from_row {
+                    println!(
+                        "resumed import #{} after row {row}: {} earlier chunk(s) were kept, not written again",
+                        c.import_id,
+                        chunks.committed - chunks.committed_now
+                    );
+                }
+                println!(
+                    "committed in {} chunk(s) of up to {} rows ({} in this run)",
+                    chunks.committed, chunks.chunk_rows, chunks.committed_now
+                );
             }
             println!("reconciliation certificate of import #{}:", c.import_id);
             println!(
@@ -300,6 +342,7 @@ fn run_history_import<R, P>(
         partial,
         report: errors,
         json,
+        chunk_rows,
     } = args;
     let dir = DataDir::new(&dir.data_dir)?;
     let mapping = resolve_mapping(
@@ -332,6 +375,7 @@ fn run_history_import<R, P>(
                 error_file: Some(&error_path),
                 progress: Some(&show),
                 cancel: None,
+                chunk_rows,
             },
         ))
     })?;

@@ -470,6 +470,7 @@ impl ImportService for ImportApi {
                     error_file: Some(&error_path),
                     progress: Some(&progress),
                     cancel: Some(&cancel),
+                    chunk_rows: None,
                 };
                 let result = match kind {
                     ImportKind::Readings => import::import_readings_file_named(
