@@ -194,6 +194,16 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                     return Err(error.into());
                 }
             };
+            if json
+                && let Some(chunks) = &report.chunks
+                && let Some(row) = chunks.resumed_from_row
+            {
+                // stdout holds one JSON object; say the resume on stderr.
+                eprintln!(
+                    "resumed import #{} after row {row}",
+                    report.certificate.import_id
+                );
+            }
             if json {
                 let c = &report.certificate;
                 // Sums are decimal strings: exact to the fen, never floats.
