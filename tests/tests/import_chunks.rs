@@ -435,3 +435,75 @@ fn chunks_are_refused_for_histories_and_invalid_files_write_nothing() -> anyhow:
     assert!(message.contains("chunk_rows"), "{message}");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_commits_in_chunks_on_request() -> anyhow::Result<()> {
+    use gascis_common::{
+        Role,
+        proto::v1::{self as pb, import_service_client::ImportServiceClient},
+    };
+    use gascis_testkit::{TestServer, authed};
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let mut client = ImportServiceClient::new(server.channel().await?);
+    let path = ledger_fixtures::accounts_small_paths()[0].clone();
+    let expected = ledger_fixtures::accounts_small_expected();
+    let chunk = pb::FileChunk {
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        data: std::fs::read(&path)?,
+    };
+    let uploaded = client
+        .upload_import_file(authed(tokio_stream::iter(vec![chunk]), &token))
+        .await?
+        .into_inner();
+    let run = |kind: pb::ImportKind| pb::RunImportRequest {
+        upload_id: uploaded.upload_id,
+        kind: kind as i32,
+        partial: true,
+        chunk_rows: 4,
+        ..Default::default()
+    };
+    let refused = client
+        .run_import(authed(run(pb::ImportKind::Readings), &token))
+        .await
+        .err();
+    assert_eq!(
+        refused.map(|s| s.code()),
+        Some(tonic::Code::InvalidArgument),
+        "histories commit all or nothing"
+    );
+    let mut stream = client
+        .run_import(authed(run(pb::ImportKind::Accounts), &token))
+        .await?
+        .into_inner();
+    let mut written = Vec::new();
+    let mut report = None;
+    while let Some(event) = stream.message().await? {
+        match event.event {
+            Some(pb::run_import_event::Event::Progress(p)) if p.phase == "writing" => {
+                written.push(p.done)
+            }
+            Some(pb::run_import_event::Event::Report(r)) => report = Some(r),
+            _ => {}
+        }
+    }
+    let report = report.ok_or_else(|| anyhow::anyhow!("no report"))?;
+    assert_eq!(report.rows_new as usize, expected.valid);
+    assert!(report.balanced, "{report:?}");
+    assert_eq!(report.db_arrears, expected.arrears_sum.to_string());
+    let chunks = expected.valid.div_ceil(4);
+    assert_eq!(report.chunks as usize, chunks);
+    assert_eq!(report.resumed_from_row, None);
+    // Rows written advance chunk by chunk.
+    let steps: Vec<i64> = (0..=chunks)
+        .map(|k| (k * 4).min(expected.valid) as i64)
+        .collect();
+    assert_eq!(written, steps);
+    server.shutdown().await
+}
