@@ -5,6 +5,7 @@
 
 pub mod accounts;
 mod accounts_sql;
+mod chunks;
 pub mod error_file;
 pub mod payments;
 pub mod readings;
@@ -102,6 +103,20 @@ impl Certificate {
     pub fn balanced(&self) -> bool {
         self.file_balance == self.db_balance && self.file_arrears == self.db_arrears
     }
+}
+
+/// The chunks of a chunked import, over all its runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunks {
+    /// Valid rows per chunk in the last run.
+    pub chunk_rows: u32,
+    /// Chunks committed, by every run of the import.
+    pub committed: u32,
+    /// Chunks this run committed.
+    pub committed_now: u32,
+    /// The sheet row an earlier, stopped run of this import had committed
+    /// through, when this run resumed it.
+    pub resumed_from_row: Option<u32>,
 }
 
 /// Everything about importing one accounts file, for the CLI and the API.
@@ -361,7 +376,6 @@ pub fn import_payments_file_named(
             progress(Progress { phase, done, total });
         }
     };
-    refuse_chunks(request)?;
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
@@ -382,6 +396,7 @@ pub fn import_payments_file_named(
             partial: request.partial,
             progress: request.progress,
             cancel: request.cancel,
+            chunk_rows: request.chunk_rows,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -416,11 +431,14 @@ pub fn import_payments_file_named(
     Ok((outcome?, prepared))
 }
 
-/// Histories commit all or nothing: chunked commits are for accounts.
+/// Readings commit all or nothing: a reading is checked against the
+/// account's readings before it (in date order, not file order), so a
+/// chunk boundary in the file cannot be a point to resume from.
 fn refuse_chunks(request: &FileImport<'_>) -> Result<(), FileImportError> {
     if request.chunk_rows.is_some() {
         return Err(accounts::ImportError::Other(
-            "chunked commits (chunk_rows) are available for accounts imports only".to_owned(),
+            "chunked commits (chunk_rows) are available for accounts and payments imports only"
+                .to_owned(),
         )
         .into());
     }

@@ -49,7 +49,7 @@ pub(crate) struct ImportArgs {
     #[arg(long)]
     json: bool,
     /// Commit the valid rows in chunks of N, each with its recorded
-    /// position (accounts only). A run that stopped (crash, kill, cancel)
+    /// position (accounts and payments). A run that stopped (crash, kill, cancel)
     /// is resumed automatically after its last committed row by importing
     /// the same file again with --chunk-rows.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -122,20 +122,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             let bar = progress_bar(json);
             let show = |progress: import::Progress| {
                 show_progress(&bar, progress);
-                // Each chunk's commit on its own line: a long chunked
-                // import shows (and a log keeps) how far it got for sure.
-                if chunk_rows.is_some()
-                    && !dry_run
-                    && progress.phase == import::Phase::Writing
-                    && progress.done > 0
-                {
-                    bar.suspend(|| {
-                        eprintln!(
-                            "committed {} of {} valid rows",
-                            progress.done, progress.total
-                        )
-                    });
-                }
+                show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
             };
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
@@ -194,15 +181,8 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                     return Err(error.into());
                 }
             };
-            if json
-                && let Some(chunks) = &report.chunks
-                && let Some(row) = chunks.resumed_from_row
-            {
-                // stdout holds one JSON object; say the resume on stderr.
-                eprintln!(
-                    "resumed import #{} after row {row}",
-                    report.certificate.import_id
-                );
+            if json {
+                show_chunks(report.chunks.as_ref(), report.certificate.import_id, true);
             }
             if json {
                 let c = &report.certificate;
@@ -278,19 +258,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 println!("nothing was written (dry run)");
                 return Ok(ExitCode::SUCCESS);
             }
-            if let Some(chunks) = &report.chunks {
-                if let Some(row) = chunks.resumed_from_row {
-                    println!(
-                        "resumed import #{} after row {row}: {} earlier chunk(s) were kept, not written again",
-                        c.import_id,
-                        chunks.committed - chunks.committed_now
-                    );
-                }
-                println!(
-                    "committed in {} chunk(s) of up to {} rows ({} in this run)",
-                    chunks.committed, chunks.chunk_rows, chunks.committed_now
-                );
-            }
+            show_chunks(report.chunks.as_ref(), c.import_id, false);
             println!("reconciliation certificate of import #{}:", c.import_id);
             println!(
                 "  balance (预存款): file {}  database {}",
@@ -365,7 +333,10 @@ fn run_history_import<R, P>(
     let error_path = error_file_path(&file, errors);
     let started = std::time::Instant::now();
     let bar = progress_bar(json);
-    let show = |progress: import::Progress| show_progress(&bar, progress);
+    let show = |progress: import::Progress| {
+        show_progress(&bar, progress);
+        show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
+    };
     let outcome = commands::with_database(&dir, |_, app_url, _| {
         let mut connection = db::connect(app_url)?;
         Ok(import_file(
@@ -551,6 +522,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let c = &report.certificate;
     if json {
+        show_chunks(report.chunks.as_ref(), c.import_id, true);
         // Sums are decimal strings: exact to the fen, never floats.
         println!(
             "{}",
@@ -569,6 +541,10 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 "amount_sum_db": (!report.dry_run).then(|| c.amount_db.to_string()),
                 "balanced": (!report.dry_run).then(|| c.balanced()),
                 "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "chunks": report.chunks.as_ref().map(|k| k.committed),
+                "chunks_now": report.chunks.as_ref().map(|k| k.committed_now),
+                "chunk_rows": report.chunks.as_ref().map(|k| k.chunk_rows),
+                "resumed_from_row": report.chunks.as_ref().and_then(|k| k.resumed_from_row),
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );
@@ -612,6 +588,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    show_chunks(report.chunks.as_ref(), c.import_id, false);
     println!("reconciliation certificate of import #{}:", c.import_id);
     println!(
         "  amount (实收金额): file {}  database {}  {}",
@@ -681,6 +658,49 @@ fn error_file_path(file: &std::path::Path, report: Option<PathBuf>) -> PathBuf {
             .unwrap_or_default();
         file.with_file_name(format!("{stem}-错误行.xlsx"))
     })
+}
+
+/// Each chunk's commit of a chunked import on its own line: a long import
+/// shows (and a log keeps) how far it got for sure.
+fn show_chunk(
+    bar: &indicatif::ProgressBar,
+    chunked: bool,
+    progress: gascis_server::import::Progress,
+) {
+    if chunked && progress.phase == gascis_server::import::Phase::Writing && progress.done > 0 {
+        bar.suspend(|| {
+            eprintln!(
+                "committed {} of {} valid rows",
+                progress.done, progress.total
+            )
+        });
+    }
+}
+
+/// What a chunked import says about its chunks, for the human summary and
+/// (on stderr, beside the JSON) the resume.
+fn show_chunks(chunks: Option<&gascis_server::import::Chunks>, import_id: i64, json: bool) {
+    let Some(chunks) = chunks else {
+        return;
+    };
+    if let Some(row) = chunks.resumed_from_row {
+        let line = format!(
+            "resumed import #{import_id} after row {row}: {} earlier chunk(s) were kept, not written again",
+            chunks.committed - chunks.committed_now
+        );
+        if json {
+            // stdout holds one JSON object.
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    if !json {
+        println!(
+            "committed in {} chunk(s) of up to {} rows ({} in this run)",
+            chunks.committed, chunks.chunk_rows, chunks.committed_now
+        );
+    }
 }
 
 /// A progress bar on stderr; hidden with `--json`, whose output is one object.

@@ -967,7 +967,37 @@ fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
     );
     assert_ne!(again["import_id"].as_u64(), Some(import_id));
 
-    // Histories commit all or nothing.
+    // A payments history commits in chunks too.
+    let history = work.path().join("收费记录.xlsx");
+    payments_sheet(
+        &history,
+        &[
+            ["200001", "2022-01-05", "30.00", "现金", "SF001"],
+            ["200002", "2022-01-06", "45.50", "微信", "SF002"],
+            ["200003", "2022-01-07", "12.34", "支付宝", ""],
+        ],
+    )?;
+    let paid = run(&[
+        "import",
+        "payments",
+        path_str(&history),
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "2",
+        "--json",
+    ])?;
+    assert!(paid.status.success(), "{}", text(&paid));
+    let paid = summary(&paid)?;
+    assert_eq!(
+        [&paid["rows_new"], &paid["chunks"], &paid["chunk_rows"]],
+        [3, 2, 2],
+        "{paid}"
+    );
+    assert_eq!(paid["amount_sum_db"], "87.84");
+    assert_eq!(paid["balanced"], true);
+
+    // Readings commit all or nothing.
     let readings = run(&[
         "import",
         "readings",
@@ -979,7 +1009,7 @@ fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
     ])?;
     assert!(!readings.status.success());
     assert!(
-        text(&readings).contains("accounts imports only"),
+        text(&readings).contains("accounts and payments imports only"),
         "{}",
         text(&readings)
     );

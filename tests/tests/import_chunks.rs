@@ -2,7 +2,8 @@
 //! and the same archive as an all-or-nothing import, whole chunks only
 //! after a cancel (between chunks or in the middle of one), a resume that
 //! continues after the recorded position and writes no row twice, and a
-//! finished file that changes nothing when imported again.
+//! finished file that changes nothing when imported again; the same for
+//! payments histories, over gRPC too.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -391,7 +392,7 @@ fn a_stopped_chunked_import_keeps_whole_chunks_and_resumes_after_them() -> anyho
 }
 
 #[test]
-fn chunks_are_refused_for_histories_and_invalid_files_write_nothing() -> anyhow::Result<()> {
+fn chunks_are_refused_for_readings_and_invalid_files_write_nothing() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let keys = PiiKeys::generate();
     let work = tempfile::tempdir()?;
@@ -424,7 +425,10 @@ fn chunks_are_refused_for_histories_and_invalid_files_write_nothing() -> anyhow:
     let readings =
         import::import_readings_file(&mut connection, &actor(), &request(&path, false, Some(5)));
     let message = readings.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("accounts imports only"), "{message}");
+    assert!(
+        message.contains("accounts and payments imports only"),
+        "{message}"
+    );
     let zero = import::import_accounts_file(
         &mut connection,
         &keys,
@@ -476,7 +480,7 @@ async fn the_api_commits_in_chunks_on_request() -> anyhow::Result<()> {
     assert_eq!(
         refused.map(|s| s.code()),
         Some(tonic::Code::InvalidArgument),
-        "histories commit all or nothing"
+        "readings commit all or nothing"
     );
     let mut stream = client
         .run_import(authed(run(pb::ImportKind::Accounts), &token))
@@ -506,4 +510,234 @@ async fn the_api_commits_in_chunks_on_request() -> anyhow::Result<()> {
         .collect();
     assert_eq!(written, steps);
     server.shutdown().await
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Payment {
+    #[diesel(sql_type = Text)]
+    line: String,
+}
+
+/// The imported payments by account, date, amount, channel, receipt and
+/// row, without ids or import numbers.
+fn payments(connection: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<Payment> = sql_query(
+        "SELECT concat_ws(' | ', a.account_no, p.paid_on, p.amount, p.channel, p.receipt_no, \
+                p.cashier, p.import_row) AS line \
+         FROM imported_payments p JOIN accounts a ON a.id = p.account_id ORDER BY line",
+    )
+    .load(connection)?;
+    Ok(rows.into_iter().map(|p| p.line).collect())
+}
+
+/// The accounts of the messy ledger, then its payments history (150
+/// records, bad rows among them); returns the payments' expectations.
+fn accounts_then_payments(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    work: &std::path::Path,
+) -> anyhow::Result<(std::path::PathBuf, ledger_fixtures::Expected)> {
+    let accounts_path = work.join("台账.xlsx");
+    let accounts = ledger_fixtures::messy_accounts_ledger(&accounts_path, &LedgerSpec::default())?;
+    import::import_accounts_file(
+        connection,
+        keys,
+        &actor(),
+        &request(&accounts_path, true, None),
+    )?;
+    let path = work.join("收费记录.xlsx");
+    let expected = ledger_fixtures::payments_ledger(
+        &path,
+        &LedgerSpec {
+            rows: 150,
+            ..LedgerSpec::default()
+        },
+        &accounts,
+    )?;
+    Ok((path, expected))
+}
+
+#[test]
+fn a_payments_history_in_chunks_is_the_all_or_nothing_one_and_resumes() -> anyhow::Result<()> {
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let whole_db = TestDb::new()?;
+    let chunked_db = TestDb::new()?;
+    let mut whole_connection = whole_db.app()?;
+    let mut connection = chunked_db.app()?;
+    let (path, expected) = accounts_then_payments(&mut whole_connection, &keys, work.path())?;
+    let _ = accounts_then_payments(&mut connection, &keys, work.path())?;
+    let (whole, _) =
+        import::import_payments_file(&mut whole_connection, &actor(), &request(&path, true, None))?;
+
+    // Stopped after two chunks of 20 rows, then resumed in chunks of 33.
+    let cancel = AtomicBool::new(false);
+    let after_two = |p: import::Progress| {
+        if p.phase == import::Phase::Writing && p.done >= 40 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut run = request(&path, true, Some(20));
+    run.progress = Some(&after_two);
+    run.cancel = Some(&cancel);
+    let stopped = import::import_payments_file(&mut connection, &actor(), &run);
+    let Err(import::FileImportError::Import(ImportError::CancelledAfter {
+        import_id,
+        through_row,
+        chunks: 2,
+    })) = stopped
+    else {
+        panic!("expected a cancel after two chunks: {:?}", stopped.err());
+    };
+    let stored_before = count(
+        &mut connection,
+        "SELECT count(*) AS count FROM imported_payments",
+    )?;
+    assert_eq!(
+        count(
+            &mut connection,
+            &format!(
+                "SELECT count(*) AS count FROM imported_payments WHERE import_row <= {through_row}"
+            )
+        )?,
+        stored_before,
+        "the recorded position covers what was committed"
+    );
+    let (chunked, prepared) =
+        import::import_payments_file(&mut connection, &actor(), &request(&path, true, Some(33)))?;
+    // Two chunks of 20 rows valid in the file, less those the database
+    // refused (an account the accounts ledger does not have).
+    let valid = &prepared.valid;
+    assert_eq!(
+        valid.iter().filter(|(row, _)| *row <= through_row).count(),
+        40
+    );
+    assert_eq!(valid[39].0, through_row);
+    let refused_before = chunked
+        .errors
+        .iter()
+        .filter(|e| e.row <= through_row && valid.iter().any(|(row, _)| *row == e.row))
+        .count();
+    assert_eq!(stored_before as usize, 40 - refused_before);
+    let (a, b) = (&whole.certificate, &chunked.certificate);
+    assert_eq!(b.import_id, import_id);
+    assert_eq!(a.counts, b.counts);
+    assert_eq!(b.counts.new as usize, expected.valid);
+    assert_eq!(b.counts.invalid as usize, expected.invalid.len());
+    assert_eq!((b.amount_file, b.amount_db), (a.amount_file, a.amount_db));
+    assert_eq!(b.amount_db, expected.amount_sum);
+    assert!(b.balanced(), "{b:?}");
+    assert_eq!(whole.errors, chunked.errors);
+    let resumed = (valid.len() - 40).div_ceil(33) as u32;
+    assert_eq!(
+        chunked
+            .chunks
+            .as_ref()
+            .map(|k| (k.committed, k.committed_now, k.resumed_from_row)),
+        Some((2 + resumed, resumed, Some(through_row)))
+    );
+    assert_eq!(payments(&mut connection)?, payments(&mut whole_connection)?);
+    assert_eq!(payments(&mut connection)?.len(), expected.valid);
+
+    // Finished: the file again is all unchanged.
+    let (same, _) =
+        import::import_payments_file(&mut connection, &actor(), &request(&path, true, Some(50)))?;
+    assert_eq!(
+        (
+            same.certificate.counts.new,
+            same.certificate.counts.unchanged
+        ),
+        (0, expected.valid as u32)
+    );
+    assert_eq!(payments(&mut connection)?.len(), expected.valid);
+    Ok(())
+}
+
+#[test]
+fn equal_unnumbered_payments_in_different_chunks_are_both_new() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let mut connection = db.app()?;
+    let accounts_path = work.path().join("台账.xlsx");
+    let accounts = ledger_fixtures::messy_accounts_ledger(
+        &accounts_path,
+        &LedgerSpec {
+            rows: 25,
+            bad_every: 0,
+            ..LedgerSpec::default()
+        },
+    )?;
+    import::import_accounts_file(
+        &mut connection,
+        &keys,
+        &actor(),
+        &request(&accounts_path, false, None),
+    )?;
+    let account_no = accounts
+        .valid_accounts
+        .iter()
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    // Twelve payments of one account; rows 3 and 12 say the same thing
+    // and have no receipt number: two payments, in chunks 1 and 3.
+    let path = work.path().join("收费记录.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, header) in ["户号", "缴费日期", "金额", "缴费方式", "票据号"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, column as u16, *header)?;
+    }
+    for index in 1..=12u32 {
+        let twin = index == 2 || index == 11;
+        sheet.write_string(index, 0, &account_no)?;
+        sheet.write_string(
+            index,
+            1,
+            if twin {
+                "2022-05-05".to_owned()
+            } else {
+                format!("2021-{index:02}-10")
+            },
+        )?;
+        sheet.write_string(index, 2, if twin { "50.00" } else { "10.01" })?;
+        sheet.write_string(index, 3, "现金")?;
+        if !twin {
+            sheet.write_string(index, 4, format!("R{index:04}"))?;
+        }
+    }
+    workbook.save(&path)?;
+    let (done, _) =
+        import::import_payments_file(&mut connection, &actor(), &request(&path, false, Some(5)))?;
+    assert_eq!(
+        (
+            done.certificate.counts.new,
+            done.certificate.counts.unchanged
+        ),
+        (12, 0),
+        "{:?}",
+        done.errors
+    );
+    assert_eq!(done.certificate.amount_db.to_string(), "200.10");
+    assert!(done.certificate.balanced());
+    assert_eq!(
+        count(
+            &mut connection,
+            "SELECT count(*) AS count FROM imported_payments WHERE receipt_no = ''"
+        )?,
+        2
+    );
+    let (again, _) =
+        import::import_payments_file(&mut connection, &actor(), &request(&path, false, Some(5)))?;
+    assert_eq!(
+        (
+            again.certificate.counts.new,
+            again.certificate.counts.unchanged
+        ),
+        (0, 12)
+    );
+    Ok(())
 }

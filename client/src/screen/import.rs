@@ -40,9 +40,9 @@ pub const MAPPING_NAME_INPUT: &str = "import-mapping-name";
 /// The id of the error file path field.
 pub const ERROR_FILE_INPUT: &str = "import-error-file";
 
-/// Rows per batch when an accounts import commits in batches: small enough
-/// that a stop loses little work, large enough that the per-batch
-/// statements cost little beside the rows.
+/// Rows per batch when an accounts or payments import commits in batches:
+/// small enough that a stop loses little work, large enough that the
+/// per-batch statements cost little beside the rows.
 pub const CHUNK_ROWS: u32 = 10_000;
 
 /// The kinds offered, in the selector's order.
@@ -208,7 +208,7 @@ pub struct Import {
     saved_mappings: SavedMappings,
     policy: pb::ImportPolicy,
     partial: bool,
-    /// Commit an accounts import in batches of [`CHUNK_ROWS`].
+    /// Commit an accounts or payments import in batches of [`CHUNK_ROWS`].
     chunked: bool,
     run: Option<Run>,
     runs_started: u64,
@@ -1557,7 +1557,7 @@ impl Import {
             ]
             .spacing(4),
         );
-        if self.kind == pb::ImportKind::Accounts {
+        if self.kind != pb::ImportKind::Readings {
             let mut chunked = checkbox(self.chunked)
                 .label(tr(language, Key::Chunked))
                 .size(16)
@@ -1747,7 +1747,9 @@ impl Import {
 
     /// Rows per batch the run of `kind` asks for; 0 for all or nothing.
     fn chunk_rows(&self, kind: RunKind) -> u32 {
-        if kind == RunKind::Import && self.chunked && self.kind == pb::ImportKind::Accounts {
+        // Readings commit all or nothing (the server checks each against
+        // the account's readings before it, in date order).
+        if kind == RunKind::Import && self.chunked && self.kind != pb::ImportKind::Readings {
             CHUNK_ROWS
         } else {
             0

@@ -159,6 +159,12 @@ fn payments_report_to_wire(
         } else {
             c.amount_db.to_string()
         },
+        chunks: report.chunks.as_ref().map_or(0, |k| k.committed as i32),
+        resumed_from_row: report
+            .chunks
+            .as_ref()
+            .and_then(|k| k.resumed_from_row)
+            .map(|row| row as i32),
         ..pb::ImportReport::default()
     }
 }
@@ -414,10 +420,10 @@ impl ImportService for ImportApi {
         let caller = Caller::of(&request)?.clone();
         let input = request.into_inner();
         let kind = kind_from_wire(input.kind)?;
-        if input.chunk_rows > 0 && kind != ImportKind::Accounts {
+        if input.chunk_rows > 0 && kind == ImportKind::Readings {
             return Err(Error::invalid(
                 "chunk_rows",
-                "chunked commits are available for accounts imports only",
+                "chunked commits are available for accounts and payments imports only",
             )
             .into());
         }

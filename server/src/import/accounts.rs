@@ -21,7 +21,7 @@ use gascis_common::{
 use rust_decimal::Decimal;
 
 use super::{
-    Certificate, Counts, Policy, RowError,
+    Certificate, Chunks, Counts, Policy, RowError,
     source::{Cell, Sheet},
 };
 use crate::{
@@ -857,20 +857,6 @@ pub struct Report {
 /// (row, account no., outcome, differences) of one row.
 pub type PreviewRow = (u32, String, String, Vec<String>);
 
-/// The chunks of a chunked import, over all its runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunks {
-    /// Valid rows per chunk in the last run.
-    pub chunk_rows: u32,
-    /// Chunks committed, by every run of the import.
-    pub committed: u32,
-    /// Chunks this run committed.
-    pub committed_now: u32,
-    /// The sheet row an earlier, stopped run of this import had committed
-    /// through, when this run resumed it.
-    pub resumed_from_row: Option<u32>,
-}
-
 /// Rolls a dry run back while carrying its report out of the transaction.
 enum Stop {
     DryRun(Box<Report>),
@@ -1281,8 +1267,23 @@ pub fn run_chunked(
             errors,
         });
     }
-    let (import_id, resumed_from_row, mut position, mut chunks_done) =
-        open_chunked(connection, actor, prepared, options, chunk_rows)?;
+    let super::chunks::Opened {
+        import_id,
+        resumed_from_row,
+        mut position,
+        chunks: mut chunks_done,
+    } = super::chunks::open(
+        connection,
+        &super::chunks::File {
+            kind: "accounts",
+            file_name: options.file_name,
+            sha256: options.file_sha256,
+            sheet: &prepared.sheet,
+            policy: options.policy.as_str(),
+            created_by: &actor.username,
+        },
+        chunk_rows,
+    )?;
     let start = prepared.valid.partition_point(|(row, _)| *row <= position);
     let mut written = start as u64;
     options.report(super::Phase::Writing, written, total);
@@ -1306,7 +1307,7 @@ pub fn run_chunked(
         }
         let through_row = chunk.last().map_or(position, |(row, _)| *row);
         let outcome = connection.transaction::<Vec<RowError>, Stop, _>(|connection| {
-            lock_position(connection, import_id, position).map_err(Stop::Failed)?;
+            super::chunks::lock_position(connection, import_id, position).map_err(Stop::Failed)?;
             copy_to_staging(connection, import_id, chunk, keys, options, false)?;
             let conflicts = classify(connection, import_id, options.policy)?;
             if let Some(first) = conflicts.first()
@@ -1319,13 +1320,8 @@ pub fn run_chunked(
             }
             set_merge_context(connection, actor, &prepared.sheet)?;
             merge(connection, import_id, options)?;
-            diesel::update(imports::table.find(import_id))
-                .set((
-                    imports::committed_through_row
-                        .eq(i32::try_from(through_row).unwrap_or(i32::MAX)),
-                    imports::chunks_done.eq(imports::chunks_done + 1),
-                ))
-                .execute(connection)?;
+            // The counts come from `import_rows` at the end.
+            super::chunks::advance(connection, import_id, through_row, 0, 0)?;
             diesel::delete(
                 import_staging_accounts::table
                     .filter(import_staging_accounts::import_id.eq(import_id)),
@@ -1358,7 +1354,7 @@ pub fn run_chunked(
     let invalid = invalid_rows(&errors);
     let (certificate, preview) = connection
         .transaction::<_, ImportError, _>(|connection| {
-            lock_position(connection, import_id, position)?;
+            super::chunks::lock_position(connection, import_id, position)?;
             finish_chunked(connection, import_id, prepared, invalid)
         })
         .map_err(|reason| ImportError::Interrupted {
@@ -1379,80 +1375,6 @@ pub fn run_chunked(
             resumed_from_row,
         }),
     })
-}
-
-/// The unfinished chunked import of this file to resume (its id, the row
-/// it resumes after, and its position and chunks), or a new one.
-fn open_chunked(
-    connection: &mut PgConnection,
-    actor: &Actor,
-    prepared: &Prepared,
-    options: &RunOptions<'_>,
-    chunk_rows: u32,
-) -> Result<(i64, Option<u32>, u32, u32), ImportError> {
-    let chunk_size = i32::try_from(chunk_rows).unwrap_or(i32::MAX);
-    Ok(
-        connection.transaction::<_, diesel::result::Error, _>(|connection| {
-            let unfinished: Option<(i64, i32, i32)> = imports::table
-                .filter(imports::kind.eq("accounts"))
-                .filter(imports::file_sha256.eq(options.file_sha256))
-                .filter(imports::sheet.eq(&prepared.sheet))
-                .filter(imports::policy.eq(options.policy.as_str()))
-                .filter(imports::status.eq("partial"))
-                .order(imports::id.desc())
-                .select((
-                    imports::id,
-                    imports::committed_through_row,
-                    imports::chunks_done,
-                ))
-                .for_update()
-                .first(connection)
-                .optional()?;
-            if let Some((import_id, through_row, chunks)) = unfinished {
-                diesel::update(imports::table.find(import_id))
-                    .set(imports::chunk_rows.eq(Some(chunk_size)))
-                    .execute(connection)?;
-                let through_row = u32::try_from(through_row).unwrap_or(0);
-                let chunks = u32::try_from(chunks).unwrap_or(0);
-                return Ok((import_id, Some(through_row), through_row, chunks));
-            }
-            let import_id: i64 = diesel::insert_into(imports::table)
-                .values((
-                    imports::kind.eq("accounts"),
-                    imports::file_name.eq(options.file_name),
-                    imports::file_sha256.eq(options.file_sha256),
-                    imports::sheet.eq(&prepared.sheet),
-                    imports::policy.eq(options.policy.as_str()),
-                    imports::status.eq("partial"),
-                    imports::created_by.eq(&actor.username),
-                    imports::chunk_rows.eq(Some(chunk_size)),
-                ))
-                .returning(imports::id)
-                .get_result(connection)?;
-            Ok((import_id, None, 0, 0))
-        })?,
-    )
-}
-
-/// Locks a chunked import's row for this transaction and checks that it
-/// is still where this run left it: a second run of the same import waits
-/// here and then stops instead of writing rows twice.
-fn lock_position(
-    connection: &mut PgConnection,
-    import_id: i64,
-    position: u32,
-) -> Result<(), ImportError> {
-    let (status, through_row): (String, i32) = imports::table
-        .find(import_id)
-        .select((imports::status, imports::committed_through_row))
-        .for_update()
-        .first(connection)?;
-    if status != "partial" || u32::try_from(through_row).ok() != Some(position) {
-        return Err(ImportError::Other(format!(
-            "import #{import_id} was continued by another run (now {status}, through row {through_row})"
-        )));
-    }
-    Ok(())
 }
 
 /// The certificate of a chunked import over all its chunks, from its
