@@ -741,3 +741,73 @@ fn equal_unnumbered_payments_in_different_chunks_are_both_new() -> anyhow::Resul
     );
     Ok(())
 }
+
+#[test]
+fn a_second_run_of_one_import_stops_at_the_position_check() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let path = work.path().join("台账.xlsx");
+    ledger_fixtures::messy_accounts_ledger(
+        &path,
+        &LedgerSpec {
+            rows: 25,
+            bad_every: 0,
+            ..LedgerSpec::default()
+        },
+    )?;
+    let mut connection = db.app()?;
+    let cancel = AtomicBool::new(false);
+    let after_one = |p: import::Progress| {
+        if p.phase == import::Phase::Writing && p.done >= 10 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut run = request(&path, false, Some(10));
+    run.progress = Some(&after_one);
+    run.cancel = Some(&cancel);
+    let first = import::import_accounts_file(&mut connection, &keys, &actor(), &run);
+    assert!(
+        matches!(
+            first,
+            Err(import::FileImportError::Import(
+                ImportError::CancelledAfter { chunks: 1, .. }
+            ))
+        ),
+        "{:?}",
+        first.err()
+    );
+
+    // While this run resumes, another run of the same import commits a
+    // chunk first (played here by moving the position on its own
+    // connection): this run must not write that chunk again.
+    let other = std::sync::Mutex::new(db.app()?);
+    let moved = AtomicBool::new(false);
+    let overtaken = |p: import::Progress| {
+        if p.phase == import::Phase::Writing && !moved.swap(true, Ordering::Relaxed) {
+            let mut other = other
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let _ = sql_query(
+                "UPDATE imports SET committed_through_row = committed_through_row + 1, \
+                 chunks_done = chunks_done + 1",
+            )
+            .execute(&mut *other);
+        }
+    };
+    let mut run = request(&path, false, Some(10));
+    run.progress = Some(&overtaken);
+    let second = import::import_accounts_file(&mut connection, &keys, &actor(), &run);
+    let message = second.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("was continued by another run"),
+        "{message}"
+    );
+    assert!(moved.load(Ordering::Relaxed));
+    assert_eq!(
+        count(&mut connection, "SELECT count(*) AS count FROM accounts")?,
+        10,
+        "nothing written by the overtaken run"
+    );
+    Ok(())
+}
