@@ -124,6 +124,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 show_progress(&bar, progress);
                 show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
             };
+            let (cancel, _signals) = cancel_on_ctrl_c(chunk_rows.is_some() && !dry_run)?;
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
                 Ok(import::import_accounts_file(
@@ -143,7 +144,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                         limits: Default::default(),
                         error_file: Some(&error_path),
                         progress: Some(&show),
-                        cancel: None,
+                        cancel: Some(&cancel),
                         chunk_rows,
                     },
                 ))
@@ -337,6 +338,7 @@ fn run_history_import<R, P>(
         show_progress(&bar, progress);
         show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
     };
+    let (cancel, _signals) = cancel_on_ctrl_c(chunk_rows.is_some() && !dry_run)?;
     let outcome = commands::with_database(&dir, |_, app_url, _| {
         let mut connection = db::connect(app_url)?;
         Ok(import_file(
@@ -355,7 +357,7 @@ fn run_history_import<R, P>(
                 limits: Default::default(),
                 error_file: Some(&error_path),
                 progress: Some(&show),
-                cancel: None,
+                cancel: Some(&cancel),
                 chunk_rows,
             },
         ))
@@ -658,6 +660,43 @@ fn error_file_path(file: &std::path::Path, report: Option<PathBuf>) -> PathBuf {
             .unwrap_or_default();
         file.with_file_name(format!("{stem}-错误行.xlsx"))
     })
+}
+
+/// The cancel flag of an import. In chunked mode Ctrl-C sets it: the chunk
+/// in progress rolls back, the committed chunks stay and the error says how
+/// to resume; a second Ctrl-C stops at once (PostgreSQL still rolls the
+/// open chunk back). Otherwise Ctrl-C ends the process as always, which
+/// rolls the single transaction back. The runtime that listens must be
+/// kept until the import ends.
+fn cancel_on_ctrl_c(
+    chunked: bool,
+) -> anyhow::Result<(
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    Option<tokio::runtime::Runtime>,
+)> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if !chunked {
+        return Ok((flag, None));
+    }
+    use tokio::signal::unix::{SignalKind, signal};
+    let runtime = crate::runtime()?;
+    // Registered now, before the import starts, not when the task first runs.
+    let mut interrupts = {
+        let _context = runtime.enter();
+        signal(SignalKind::interrupt())?
+    };
+    let set = std::sync::Arc::clone(&flag);
+    runtime.spawn(async move {
+        if interrupts.recv().await.is_none() {
+            return;
+        }
+        set.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("cancelling: the chunk in progress rolls back (Ctrl-C again to stop at once)");
+        if interrupts.recv().await.is_some() {
+            std::process::exit(130);
+        }
+    });
+    Ok((flag, Some(runtime)))
 }
 
 /// Each chunk's commit of a chunked import on its own line: a long import

@@ -827,9 +827,49 @@ fn generated_ledger(path: &Path, rows: usize) -> anyhow::Result<(String, String)
     Ok((fen(balance), fen(arrears)))
 }
 
-#[test]
-fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
+/// Runs an import with `args`, sends `signal` once its stderr says at
+/// least `rows` valid rows are committed, and returns how it ended and
+/// everything it said on stderr.
+fn import_until(
+    args: &[&str],
+    rows: usize,
+    signal: nix::sys::signal::Signal,
+) -> anyhow::Result<(std::process::ExitStatus, String)> {
     use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+    let mut said = String::new();
+    let mut sent = false;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line?;
+        let done = line
+            .strip_prefix("committed ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        said.push_str(&line);
+        said.push('\n');
+        if !sent && done.is_some_and(|done| done >= rows) {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(i32::try_from(child.id())?),
+                signal,
+            )?;
+            sent = true;
+        }
+    }
+    anyhow::ensure!(sent, "the import ended before {rows} rows: {said}");
+    Ok((child.wait()?, said))
+}
+
+#[test]
+fn import_in_chunks_resumes_after_ctrl_c_and_a_kill_with_json() -> anyhow::Result<()> {
     let work = workspace()?;
     let dir = work.path().join("data");
     let port = free_port()?;
@@ -851,9 +891,40 @@ fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
     let (balance, arrears) = generated_ledger(&path, rows)?;
     let (file, data_dir) = (path_str(&path), path_str(&dir));
 
-    // SIGKILL once the second chunk of ten is committed.
-    let mut child = Command::new(BIN)
-        .args([
+    // Ctrl-C (SIGINT) once the second chunk of ten is committed: the chunk
+    // in progress rolls back and the message says how to resume.
+    let (interrupted, said) = import_until(
+        &[
+            "import",
+            "accounts",
+            file,
+            "--data-dir",
+            data_dir,
+            "--chunk-rows",
+            "10",
+        ],
+        20,
+        nix::sys::signal::Signal::SIGINT,
+    )?;
+    assert!(!interrupted.success(), "{said}");
+    assert!(
+        said.contains("cancelling: the chunk in progress rolls back"),
+        "{said}"
+    );
+    assert!(said.contains("was cancelled"), "{said}");
+    let stopped_after: u64 = said
+        .split("resume after row ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|row| row.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no row to resume after: {said}"))?;
+    // Data rows start on sheet row 4: two chunks of ten end on row 23.
+    assert!(stopped_after >= 23, "{said}");
+
+    // Resumed, then SIGKILL two chunks later: nothing can be said, the
+    // chunk in progress dies with the connection.
+    let (killed, said) = import_until(
+        &[
             "import",
             "accounts",
             file,
@@ -862,33 +933,11 @@ fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
             "--chunk-rows",
             "10",
             "--json",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stderr = child
-        .stderr
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
-    let mut seen = Vec::new();
-    for line in std::io::BufReader::new(stderr).lines() {
-        let line = line?;
-        let done = line
-            .strip_prefix("committed ")
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse::<usize>().ok());
-        seen.push(line);
-        if done.is_some_and(|done| done >= 20) {
-            nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(i32::try_from(child.id())?),
-                nix::sys::signal::Signal::SIGKILL,
-            )?;
-            break;
-        }
-    }
-    let killed = child.wait()?;
-    assert!(!killed.success(), "killed mid-way: {seen:?}");
+        ],
+        stopped_after as usize - 3 + 20,
+        nix::sys::signal::Signal::SIGKILL,
+    )?;
+    assert!(!killed.success(), "killed mid-way: {said}");
 
     // The same file again, in chunks of 25: it resumes after the last
     // committed chunk and certifies the whole file.
@@ -907,8 +956,10 @@ fn import_in_chunks_resumes_after_a_kill_with_json() -> anyhow::Result<()> {
     let from = summary_of_resume["resumed_from_row"]
         .as_u64()
         .ok_or_else(|| anyhow::anyhow!("not resumed: {summary_of_resume}"))?;
-    // Data rows start on sheet row 4: two chunks of ten end on row 23.
-    assert!(from >= 23 && from < 3 + rows as u64, "{summary_of_resume}");
+    assert!(
+        from >= stopped_after + 20 && from < 3 + rows as u64,
+        "{summary_of_resume}"
+    );
     let import_id = summary_of_resume["import_id"].as_u64().unwrap_or_default();
     assert!(
         String::from_utf8_lossy(&resumed.stderr)
