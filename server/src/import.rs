@@ -1,7 +1,7 @@
 //! Import of legacy Excel ledgers: read, map headers, clean and validate
 //! every row before writing anything, then COPY into staging and merge
-//! set-based in one transaction; a reconciliation certificate and an error
-//! file close each import.
+//! set-based in one transaction (or, for huge files, in resumable chunks);
+//! a reconciliation certificate and an error file close each import.
 
 pub mod accounts;
 mod accounts_sql;
@@ -135,7 +135,7 @@ pub struct FileImport<'a> {
     /// chunked mode the current chunk's).
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
     /// Commit in chunks of this many valid rows, resumable after a stop
-    /// (accounts only); `None` commits all or nothing.
+    /// (accounts and payments); `None` commits all or nothing.
     pub chunk_rows: Option<u32>,
 }
 
