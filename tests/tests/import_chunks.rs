@@ -811,3 +811,89 @@ fn a_second_run_of_one_import_stops_at_the_position_check() -> anyhow::Result<()
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_drops_a_chunked_run_keeps_its_chunks_and_resumes() -> anyhow::Result<()> {
+    use gascis_common::{
+        Role,
+        proto::v1::{self as pb, import_service_client::ImportServiceClient},
+    };
+    use gascis_testkit::{TestServer, authed};
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let mut client = ImportServiceClient::new(server.channel().await?);
+    let work = tempfile::tempdir()?;
+    let path = work.path().join("台账.xlsx");
+    let expected = ledger_fixtures::messy_accounts_ledger(
+        &path,
+        &LedgerSpec {
+            rows: 40,
+            bad_every: 0,
+            ..LedgerSpec::default()
+        },
+    )?;
+    let uploaded = client
+        .upload_import_file(authed(
+            tokio_stream::iter(vec![pb::FileChunk {
+                file_name: "台账.xlsx".into(),
+                data: std::fs::read(&path)?,
+            }]),
+            &token,
+        ))
+        .await?
+        .into_inner();
+    let run = pb::RunImportRequest {
+        upload_id: uploaded.upload_id,
+        kind: pb::ImportKind::Accounts as i32,
+        chunk_rows: 2,
+        ..Default::default()
+    };
+    // The client goes away once four rows are written.
+    let mut stream = client
+        .run_import(authed(run.clone(), &token))
+        .await?
+        .into_inner();
+    while let Some(event) = stream.message().await? {
+        if let Some(pb::run_import_event::Event::Progress(p)) = event.event
+            && p.phase == "writing"
+            && p.done >= 4
+        {
+            break;
+        }
+    }
+    drop(stream);
+
+    // The same upload again resumes after the chunks the dropped run
+    // committed (waiting, if need be, for its chunk in progress to end).
+    let mut stream = client.run_import(authed(run, &token)).await?.into_inner();
+    let mut report = None;
+    while let Some(event) = stream.message().await? {
+        if let Some(pb::run_import_event::Event::Report(r)) = event.event {
+            report = Some(r);
+        }
+    }
+    let report = report.ok_or_else(|| anyhow::anyhow!("no report"))?;
+    let from = report
+        .resumed_from_row
+        .ok_or_else(|| anyhow::anyhow!("not resumed: {report:?}"))?;
+    assert!(
+        from >= ledger_fixtures::HEADER_ROW as i32 + 4,
+        "{from}: four rows were written"
+    );
+    assert_eq!(report.rows_new as usize, expected.valid);
+    assert!(report.balanced, "{report:?}");
+    assert_eq!(report.db_balance, expected.balance_sum.to_string());
+    assert_eq!(report.db_arrears, expected.arrears_sum.to_string());
+    let mut connection = server.db.app()?;
+    assert_eq!(
+        count(&mut connection, "SELECT count(*) AS count FROM accounts")? as usize,
+        expected.valid
+    );
+    let rows = imports(&mut connection)?;
+    assert_eq!(rows.len(), 1, "one import, resumed: {rows:?}");
+    assert_eq!(rows[0].status, "committed");
+    server.shutdown().await
+}
