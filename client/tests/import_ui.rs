@@ -598,6 +598,82 @@ fn the_certificate_says_balanced() {
 }
 
 #[test]
+fn a_huge_ledger_commits_in_batches_cancels_per_batch_and_resumes() {
+    let (_runtime, mut app) = import_app();
+    upload_and_inspect(&mut app);
+    dry_run(&mut app, dry_run_report());
+    let _ = click_text(&mut app, "下一步：导入");
+    assert!(shows(
+        &app,
+        "导入在一个事务中完成：出错或取消时不写入任何数据。"
+    ));
+    let clicked = click_text(&mut app, "分批提交（每批 10,000 行）");
+    assert!(
+        import_messages(&clicked)
+            .iter()
+            .any(|message| matches!(message, import::Message::ChunkedToggled(true)))
+    );
+    assert!(import_of(&app).chunked());
+    assert!(shows(&app, "分批导入：出错或取消时只回滚当前批次。"));
+    feed(&mut app, [to_import(import::Message::PartialToggled(true))]);
+    let _ = click_text(&mut app, "开始导入");
+    let run = import_of(&app).run().unwrap();
+    assert_eq!(
+        run.request.chunk_rows,
+        import::CHUNK_ROWS,
+        "what the screen sends"
+    );
+    let id = run.id;
+    // Unlike all or nothing, the last merge step of a batch can still be
+    // cancelled: only that batch rolls back.
+    feed(
+        &mut app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Progressed(pb::ImportProgress {
+                phase: "merging".into(),
+                done: 8,
+                total: 9,
+            }),
+        })],
+    );
+    assert!(import_of(&app).run().unwrap().can_cancel());
+    let _ = click_text(&mut app, "取消");
+    assert!(import_of(&app).run().is_none());
+    assert!(shows(
+        &app,
+        "已取消：当前批次已回滚，已提交的批次保留；再次分批导入同一文件即从中断处继续"
+    ));
+
+    // Started again, the server resumes after the committed batches.
+    let _ = click_text(&mut app, "开始导入");
+    let id = import_of(&app).run().unwrap().id;
+    feed(
+        &mut app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(pb::ImportReport {
+                chunks: 3,
+                resumed_from_row: Some(40_003),
+                ..import_report(true)
+            }))),
+        })],
+    );
+    assert!(shows(
+        &app,
+        "分 3 批提交；从第 40003 行之后续传，之前已提交的行未重复写入"
+    ));
+    assert!(shows(&app, "平衡"));
+
+    // The next file starts all or nothing again.
+    let _ = click_text(&mut app, "导入其他文件");
+    assert!(
+        !import_of(&app).chunked(),
+        "a new file starts all or nothing"
+    );
+}
+
+#[test]
 fn an_unbalanced_certificate_is_flagged() {
     let (_runtime, mut app) = import_app();
     upload_and_inspect(&mut app);

@@ -1,10 +1,11 @@
 //! Import of legacy Excel ledgers: read, map headers, clean and validate
 //! every row before writing anything, then COPY into staging and merge
-//! set-based in one transaction; a reconciliation certificate and an error
-//! file close each import.
+//! set-based in one transaction (or, for huge files, in resumable chunks);
+//! a reconciliation certificate and an error file close each import.
 
 pub mod accounts;
 mod accounts_sql;
+mod chunks;
 pub mod error_file;
 pub mod payments;
 pub mod readings;
@@ -104,6 +105,20 @@ impl Certificate {
     }
 }
 
+/// The chunks of a chunked import, over all its runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunks {
+    /// Valid rows per chunk in the last run.
+    pub chunk_rows: u32,
+    /// Chunks committed, by every run of the import.
+    pub committed: u32,
+    /// Chunks this run committed.
+    pub committed_now: u32,
+    /// The sheet row an earlier, stopped run of this import had committed
+    /// through, when this run resumed it.
+    pub resumed_from_row: Option<u32>,
+}
+
 /// Everything about importing one accounts file, for the CLI and the API.
 pub struct FileImport<'a> {
     pub path: &'a std::path::Path,
@@ -116,8 +131,12 @@ pub struct FileImport<'a> {
     /// Where to write the error file when rows are rejected.
     pub error_file: Option<&'a std::path::Path>,
     pub progress: Option<ProgressFn<'a>>,
-    /// Set by the caller to stop; the transaction is rolled back.
+    /// Set by the caller to stop; the transaction is rolled back (in
+    /// chunked mode the current chunk's).
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Commit in chunks of this many valid rows, resumable after a stop
+    /// (accounts and payments); `None` commits all or nothing.
+    pub chunk_rows: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +209,7 @@ pub fn import_accounts_file_named(
             partial: request.partial,
             progress: request.progress,
             cancel: request.cancel,
+            chunk_rows: request.chunk_rows,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -261,6 +281,7 @@ pub fn import_readings_file_named(
             progress(Progress { phase, done, total });
         }
     };
+    refuse_chunks(request)?;
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
@@ -375,6 +396,7 @@ pub fn import_payments_file_named(
             partial: request.partial,
             progress: request.progress,
             cancel: request.cancel,
+            chunk_rows: request.chunk_rows,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -407,6 +429,20 @@ pub fn import_payments_file_named(
         .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
     }
     Ok((outcome?, prepared))
+}
+
+/// Readings commit all or nothing: a reading is checked against the
+/// account's readings before it (in date order, not file order), so a
+/// chunk boundary in the file cannot be a point to resume from.
+fn refuse_chunks(request: &FileImport<'_>) -> Result<(), FileImportError> {
+    if request.chunk_rows.is_some() {
+        return Err(accounts::ImportError::Other(
+            "chunked commits (chunk_rows) are available for accounts and payments imports only"
+                .to_owned(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Saved column mappings (table `import_mappings`), stored as the TOML of

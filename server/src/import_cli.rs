@@ -44,9 +44,16 @@ pub(crate) struct ImportArgs {
     #[arg(long = "report", visible_alias = "errors", value_name = "ERRORS.xlsx")]
     report: Option<PathBuf>,
     /// Print the summary as one JSON object (rows_read, rows_new, …,
-    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db).
+    /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db;
+    /// with --chunk-rows also chunks and resumed_from_row).
     #[arg(long)]
     json: bool,
+    /// Commit the valid rows in chunks of N, each with its recorded
+    /// position (accounts and payments). A run that stopped (crash, kill, cancel)
+    /// is resumed automatically after its last committed row by importing
+    /// the same file again with --chunk-rows.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    chunk_rows: Option<u32>,
 }
 
 #[derive(Subcommand)]
@@ -98,6 +105,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             partial,
             report: errors,
             json,
+            chunk_rows,
         }) => {
             let dir = DataDir::new(&dir.data_dir)?;
             let policy: Policy = policy.parse().map_err(|e: String| anyhow::anyhow!(e))?;
@@ -112,7 +120,11 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
             let keys = dir.pii_keys()?;
             let started = std::time::Instant::now();
             let bar = progress_bar(json);
-            let show = |progress: import::Progress| show_progress(&bar, progress);
+            let show = |progress: import::Progress| {
+                show_progress(&bar, progress);
+                show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
+            };
+            let (cancel, _signals) = cancel_on_ctrl_c(chunk_rows.is_some() && !dry_run)?;
             let outcome = commands::with_database(&dir, |_, app_url, _| {
                 let mut connection = db::connect(app_url)?;
                 Ok(import::import_accounts_file(
@@ -132,7 +144,8 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                         limits: Default::default(),
                         error_file: Some(&error_path),
                         progress: Some(&show),
-                        cancel: None,
+                        cancel: Some(&cancel),
+                        chunk_rows,
                     },
                 ))
             })?;
@@ -170,6 +183,9 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 }
             };
             if json {
+                show_chunks(report.chunks.as_ref(), report.certificate.import_id, true);
+            }
+            if json {
                 let c = &report.certificate;
                 // Sums are decimal strings: exact to the fen, never floats.
                 println!(
@@ -193,6 +209,10 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                         "arrears_sum_db": (!report.dry_run).then(|| c.db_arrears.to_string()),
                         "balanced": (!report.dry_run).then(|| c.balanced()),
                         "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                        "chunks": report.chunks.as_ref().map(|k| k.committed),
+                        "chunks_now": report.chunks.as_ref().map(|k| k.committed_now),
+                        "chunk_rows": report.chunks.as_ref().map(|k| k.chunk_rows),
+                        "resumed_from_row": report.chunks.as_ref().and_then(|k| k.resumed_from_row),
                         "seconds": started.elapsed().as_secs_f64(),
                     })
                 );
@@ -239,6 +259,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 println!("nothing was written (dry run)");
                 return Ok(ExitCode::SUCCESS);
             }
+            show_chunks(report.chunks.as_ref(), c.import_id, false);
             println!("reconciliation certificate of import #{}:", c.import_id);
             println!(
                 "  balance (预存款): file {}  database {}",
@@ -300,6 +321,7 @@ fn run_history_import<R, P>(
         partial,
         report: errors,
         json,
+        chunk_rows,
     } = args;
     let dir = DataDir::new(&dir.data_dir)?;
     let mapping = resolve_mapping(
@@ -312,7 +334,11 @@ fn run_history_import<R, P>(
     let error_path = error_file_path(&file, errors);
     let started = std::time::Instant::now();
     let bar = progress_bar(json);
-    let show = |progress: import::Progress| show_progress(&bar, progress);
+    let show = |progress: import::Progress| {
+        show_progress(&bar, progress);
+        show_chunk(&bar, chunk_rows.is_some() && !dry_run, progress);
+    };
+    let (cancel, _signals) = cancel_on_ctrl_c(chunk_rows.is_some() && !dry_run)?;
     let outcome = commands::with_database(&dir, |_, app_url, _| {
         let mut connection = db::connect(app_url)?;
         Ok(import_file(
@@ -331,7 +357,8 @@ fn run_history_import<R, P>(
                 limits: Default::default(),
                 error_file: Some(&error_path),
                 progress: Some(&show),
-                cancel: None,
+                cancel: Some(&cancel),
+                chunk_rows,
             },
         ))
     })?;
@@ -497,6 +524,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let c = &report.certificate;
     if json {
+        show_chunks(report.chunks.as_ref(), c.import_id, true);
         // Sums are decimal strings: exact to the fen, never floats.
         println!(
             "{}",
@@ -515,6 +543,10 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 "amount_sum_db": (!report.dry_run).then(|| c.amount_db.to_string()),
                 "balanced": (!report.dry_run).then(|| c.balanced()),
                 "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "chunks": report.chunks.as_ref().map(|k| k.committed),
+                "chunks_now": report.chunks.as_ref().map(|k| k.committed_now),
+                "chunk_rows": report.chunks.as_ref().map(|k| k.chunk_rows),
+                "resumed_from_row": report.chunks.as_ref().and_then(|k| k.resumed_from_row),
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );
@@ -558,6 +590,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    show_chunks(report.chunks.as_ref(), c.import_id, false);
     println!("reconciliation certificate of import #{}:", c.import_id);
     println!(
         "  amount (实收金额): file {}  database {}  {}",
@@ -627,6 +660,86 @@ fn error_file_path(file: &std::path::Path, report: Option<PathBuf>) -> PathBuf {
             .unwrap_or_default();
         file.with_file_name(format!("{stem}-错误行.xlsx"))
     })
+}
+
+/// The cancel flag of an import. In chunked mode Ctrl-C sets it: the chunk
+/// in progress rolls back, the committed chunks stay and the error says how
+/// to resume; a second Ctrl-C stops at once (PostgreSQL still rolls the
+/// open chunk back). Otherwise Ctrl-C ends the process as always, which
+/// rolls the single transaction back. The runtime that listens must be
+/// kept until the import ends.
+fn cancel_on_ctrl_c(
+    chunked: bool,
+) -> anyhow::Result<(
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    Option<tokio::runtime::Runtime>,
+)> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if !chunked {
+        return Ok((flag, None));
+    }
+    use tokio::signal::unix::{SignalKind, signal};
+    let runtime = crate::runtime()?;
+    // Registered now, before the import starts, not when the task first runs.
+    let mut interrupts = {
+        let _context = runtime.enter();
+        signal(SignalKind::interrupt())?
+    };
+    let set = std::sync::Arc::clone(&flag);
+    runtime.spawn(async move {
+        if interrupts.recv().await.is_none() {
+            return;
+        }
+        set.store(true, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("cancelling: the chunk in progress rolls back (Ctrl-C again to stop at once)");
+        if interrupts.recv().await.is_some() {
+            std::process::exit(130);
+        }
+    });
+    Ok((flag, Some(runtime)))
+}
+
+/// Each chunk's commit of a chunked import on its own line: a long import
+/// shows (and a log keeps) how far it got for sure.
+fn show_chunk(
+    bar: &indicatif::ProgressBar,
+    chunked: bool,
+    progress: gascis_server::import::Progress,
+) {
+    if chunked && progress.phase == gascis_server::import::Phase::Writing && progress.done > 0 {
+        bar.suspend(|| {
+            eprintln!(
+                "committed {} of {} valid rows",
+                progress.done, progress.total
+            )
+        });
+    }
+}
+
+/// What a chunked import says about its chunks, for the human summary and
+/// (on stderr, beside the JSON) the resume.
+fn show_chunks(chunks: Option<&gascis_server::import::Chunks>, import_id: i64, json: bool) {
+    let Some(chunks) = chunks else {
+        return;
+    };
+    if let Some(row) = chunks.resumed_from_row {
+        let line = format!(
+            "resumed import #{import_id} after row {row}: {} earlier chunk(s) were kept, not written again",
+            chunks.committed - chunks.committed_now
+        );
+        if json {
+            // stdout holds one JSON object.
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    if !json {
+        println!(
+            "committed in {} chunk(s) of up to {} rows ({} in this run)",
+            chunks.committed, chunks.chunk_rows, chunks.committed_now
+        );
+    }
 }
 
 /// A progress bar on stderr; hidden with `--json`, whose output is one object.

@@ -281,6 +281,9 @@ diesel::table! {
         created_by -> Text,
         started_at -> Timestamptz,
         finished_at -> Nullable<Timestamptz>,
+        chunk_rows -> Nullable<Int4>,
+        committed_through_row -> Int4,
+        chunks_done -> Int4,
     }
 }
 

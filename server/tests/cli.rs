@@ -795,3 +795,285 @@ fn import_payments_json_dry_run_commit_reimport_and_refusal() -> anyhow::Result<
     assert!(report.exists(), "the error file is written");
     Ok(())
 }
+
+/// A generated accounts ledger of `rows` records in the layout of
+/// [`ledger`]; returns the file's balance and arrears sums.
+fn generated_ledger(path: &Path, rows: usize) -> anyhow::Result<(String, String)> {
+    let fen = |value: usize| format!("{}.{:02}", value / 100, value % 100);
+    let (mut balance, mut arrears) = (0, 0);
+    let owned: Vec<[String; 9]> = (1..=rows)
+        .map(|i| {
+            let (b, a) = (i * 101 % 100_000, if i % 3 == 0 { i * 7 } else { 0 });
+            balance += b;
+            arrears += a;
+            [
+                format!("{:06}", 200_000 + i),
+                format!("用户{i}"),
+                String::new(),
+                format!("139{i:08}"),
+                format!("幸福小区{}栋{}", i / 100 + 1, i % 100 + 100),
+                format!("MK{i:06}"),
+                "机械表".to_owned(),
+                fen(b),
+                fen(a),
+            ]
+        })
+        .collect();
+    let refs: Vec<[&str; 9]> = owned
+        .iter()
+        .map(|row| std::array::from_fn(|column| row[column].as_str()))
+        .collect();
+    ledger(path, &refs)?;
+    Ok((fen(balance), fen(arrears)))
+}
+
+/// Runs an import with `args`, sends `signal` once its stderr says at
+/// least `rows` valid rows are committed, and returns how it ended and
+/// everything it said on stderr.
+fn import_until(
+    args: &[&str],
+    rows: usize,
+    signal: nix::sys::signal::Signal,
+) -> anyhow::Result<(std::process::ExitStatus, String)> {
+    use std::io::BufRead;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stderr = child
+        .stderr
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+    let mut said = String::new();
+    let mut sent = false;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line?;
+        let done = line
+            .strip_prefix("committed ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        said.push_str(&line);
+        said.push('\n');
+        if !sent && done.is_some_and(|done| done >= rows) {
+            nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(i32::try_from(child.id())?),
+                signal,
+            )?;
+            sent = true;
+        }
+    }
+    anyhow::ensure!(sent, "the import ended before {rows} rows: {said}");
+    Ok((child.wait()?, said))
+}
+
+#[test]
+fn import_in_chunks_resumes_after_ctrl_c_and_a_kill_with_json() -> anyhow::Result<()> {
+    let work = workspace()?;
+    let dir = work.path().join("data");
+    let port = free_port()?;
+    let init = run(&[
+        "init",
+        "--data-dir",
+        path_str(&dir),
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+    ])?;
+    anyhow::ensure!(init.status.success(), "{}", text(&init));
+    // The cluster runs with the server, so the killed import takes only
+    // its own connection down.
+    let _serving = Serving::start(&dir)?;
+    let up = wait_for_status(&dir, true)?;
+    anyhow::ensure!(up.status.success(), "{}", text(&up));
+    let rows = 400;
+    let path = work.path().join("大台账.xlsx");
+    let (balance, arrears) = generated_ledger(&path, rows)?;
+    let (file, data_dir) = (path_str(&path), path_str(&dir));
+
+    // Ctrl-C (SIGINT) once the second chunk of ten is committed: the chunk
+    // in progress rolls back and the message says how to resume.
+    let (interrupted, said) = import_until(
+        &[
+            "import",
+            "accounts",
+            file,
+            "--data-dir",
+            data_dir,
+            "--chunk-rows",
+            "10",
+        ],
+        20,
+        nix::sys::signal::Signal::SIGINT,
+    )?;
+    assert!(!interrupted.success(), "{said}");
+    assert!(
+        said.contains("cancelling: the chunk in progress rolls back"),
+        "{said}"
+    );
+    assert!(said.contains("was cancelled"), "{said}");
+    let stopped_after: u64 = said
+        .split("resume after row ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|row| row.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no row to resume after: {said}"))?;
+    // Data rows start on sheet row 4: two chunks of ten end on row 23.
+    assert!(stopped_after >= 23, "{said}");
+
+    // Resumed, then SIGKILL two chunks later: nothing can be said, the
+    // chunk in progress dies with the connection.
+    let (killed, said) = import_until(
+        &[
+            "import",
+            "accounts",
+            file,
+            "--data-dir",
+            data_dir,
+            "--chunk-rows",
+            "10",
+            "--json",
+        ],
+        stopped_after as usize - 3 + 20,
+        nix::sys::signal::Signal::SIGKILL,
+    )?;
+    assert!(!killed.success(), "killed mid-way: {said}");
+
+    // The same file again, in chunks of 25: it resumes after the last
+    // committed chunk and certifies the whole file.
+    let resumed = run(&[
+        "import",
+        "accounts",
+        file,
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "25",
+        "--json",
+    ])?;
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let summary_of_resume = summary(&resumed)?;
+    let from = summary_of_resume["resumed_from_row"]
+        .as_u64()
+        .ok_or_else(|| anyhow::anyhow!("not resumed: {summary_of_resume}"))?;
+    assert!(
+        from >= stopped_after + 20 && from < 3 + rows as u64,
+        "{summary_of_resume}"
+    );
+    let import_id = summary_of_resume["import_id"].as_u64().unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr)
+            .contains(&format!("resumed import #{import_id} after row {from}")),
+        "{}",
+        text(&resumed)
+    );
+    let earlier = (from - 3) / 10;
+    let now = (3 + rows as u64 - from).div_ceil(25);
+    assert_eq!(
+        [
+            &summary_of_resume["chunks"],
+            &summary_of_resume["chunks_now"],
+            &summary_of_resume["chunk_rows"]
+        ],
+        [earlier + now, now, 25],
+        "{summary_of_resume}"
+    );
+    assert_eq!(
+        [
+            &summary_of_resume["rows_read"],
+            &summary_of_resume["rows_new"],
+            &summary_of_resume["rows_unchanged"],
+            &summary_of_resume["rows_invalid"]
+        ],
+        [rows, rows, 0, 0],
+        "the certificate covers every chunk, none written twice"
+    );
+    assert_eq!(summary_of_resume["balance_sum_file"], balance.as_str());
+    assert_eq!(summary_of_resume["balance_sum_db"], balance.as_str());
+    assert_eq!(summary_of_resume["arrears_sum_file"], arrears.as_str());
+    assert_eq!(summary_of_resume["arrears_sum_db"], arrears.as_str());
+    assert_eq!(summary_of_resume["balanced"], true);
+
+    // Finished: the file again is a new import that changes nothing.
+    let again = run(&[
+        "import",
+        "accounts",
+        file,
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "150",
+        "--json",
+    ])?;
+    assert!(again.status.success(), "{}", text(&again));
+    let again = summary(&again)?;
+    assert!(again["resumed_from_row"].is_null(), "{again}");
+    assert_eq!(
+        [
+            &again["rows_new"],
+            &again["rows_unchanged"],
+            &again["chunks"]
+        ],
+        [0, rows, 3]
+    );
+    assert_ne!(again["import_id"].as_u64(), Some(import_id));
+
+    // A payments history commits in chunks too.
+    let history = work.path().join("收费记录.xlsx");
+    payments_sheet(
+        &history,
+        &[
+            ["200001", "2022-01-05", "30.00", "现金", "SF001"],
+            ["200002", "2022-01-06", "45.50", "微信", "SF002"],
+            ["200003", "2022-01-07", "12.34", "支付宝", ""],
+        ],
+    )?;
+    let paid = run(&[
+        "import",
+        "payments",
+        path_str(&history),
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "2",
+        "--json",
+    ])?;
+    assert!(paid.status.success(), "{}", text(&paid));
+    let paid = summary(&paid)?;
+    assert_eq!(
+        [&paid["rows_new"], &paid["chunks"], &paid["chunk_rows"]],
+        [3, 2, 2],
+        "{paid}"
+    );
+    assert_eq!(paid["amount_sum_db"], "87.84");
+    assert_eq!(paid["balanced"], true);
+
+    // Readings commit all or nothing.
+    let readings = run(&[
+        "import",
+        "readings",
+        file,
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "10",
+    ])?;
+    assert!(!readings.status.success());
+    assert!(
+        text(&readings).contains("accounts and payments imports only"),
+        "{}",
+        text(&readings)
+    );
+    let zero = run(&[
+        "import",
+        "accounts",
+        file,
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "0",
+    ])?;
+    assert!(!zero.status.success());
+    assert!(text(&zero).contains("--chunk-rows"), "{}", text(&zero));
+    Ok(())
+}

@@ -87,6 +87,7 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
                     error_file: None,
                     progress: None,
                     cancel: None,
+                    chunk_rows: None,
                 },
             )?;
             report.certificate.counts.read as usize

@@ -35,6 +35,7 @@ pub fn file_import<'a>(
         error_file: errors,
         progress: None,
         cancel: None,
+        chunk_rows: None,
     }
 }
 

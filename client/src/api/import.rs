@@ -217,7 +217,9 @@ pub struct RunSettings {
 }
 
 impl RunSettings {
-    pub fn request(&self, dry_run: bool, partial: bool) -> pb::RunImportRequest {
+    /// `chunk_rows`: commit in chunks of that many rows (accounts), 0 for
+    /// all or nothing.
+    pub fn request(&self, dry_run: bool, partial: bool, chunk_rows: u32) -> pb::RunImportRequest {
         pb::RunImportRequest {
             upload_id: self.upload_id,
             kind: self.kind as i32,
@@ -226,6 +228,7 @@ impl RunSettings {
             policy: self.policy as i32,
             dry_run,
             partial,
+            chunk_rows,
         }
     }
 }
@@ -540,7 +543,7 @@ mod tests {
             mapping: vec![("account_no".into(), "＊用户编号".into())],
             policy: pb::ImportPolicy::Skip,
         };
-        let request = settings.request(true, false);
+        let request = settings.request(true, false, 0);
         assert_eq!(request.upload_id, 5);
         assert_eq!(request.kind, pb::ImportKind::Accounts as i32);
         assert_eq!(request.policy, pb::ImportPolicy::Skip as i32);

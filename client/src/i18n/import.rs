@@ -111,8 +111,12 @@ pub enum Key {
     // Import
     Partial,
     PartialHint,
+    Chunked,
+    ChunkedHint,
     StartImport,
     ImportHint,
+    ImportHintChunked,
+    CancelledChunked,
     NeedDryRun,
     ImportResult,
     Certificate,
@@ -305,10 +309,26 @@ fn texts(key: Key) -> (&'static str, &'static str) {
             "勾选后，有效行导入、无效行留在错误文件中；不勾选时，只要有一行无效，就不导入任何数据。",
             "Ticked, the valid rows are imported and the invalid ones stay in the error file; unticked, one invalid row stops the whole import.",
         ),
+        Key::Chunked => (
+            "分批提交（每批 10,000 行）",
+            "Commit in batches of 10,000 rows",
+        ),
+        Key::ChunkedHint => (
+            "适合很大的台账：每批单独提交并记下进度；中断或取消后已提交的批次保留，再次导入同一文件并勾选分批提交，即从中断处继续，不会重复写入。",
+            "For very large ledgers: each batch commits on its own with the position reached; after a stop or a cancel the committed batches stay, and importing the same file again in batches continues where it stopped, writing nothing twice.",
+        ),
         Key::StartImport => ("开始导入", "Import"),
         Key::ImportHint => (
             "导入在一个事务中完成：出错或取消时不写入任何数据。",
             "The import is one transaction: on an error or a cancel nothing is written.",
+        ),
+        Key::ImportHintChunked => (
+            "分批导入：出错或取消时只回滚当前批次。",
+            "In batches: an error or a cancel rolls back the current batch only.",
+        ),
+        Key::CancelledChunked => (
+            "已取消：当前批次已回滚，已提交的批次保留；再次分批导入同一文件即从中断处继续",
+            "Cancelled: the current batch was rolled back and the committed batches stay; import the same file in batches again to continue",
         ),
         Key::NeedDryRun => (
             "请先完成预检（工作表、列映射或处理方式改变后需重新预检）",
@@ -738,6 +758,20 @@ pub fn refused(language: Language, invalid: i32) -> String {
         ),
         Language::English => format!(
             "{invalid} rows are invalid, so nothing was imported. Save the error file, correct it and import it again, or tick “Import the valid rows only” to import the valid rows now."
+        ),
+    }
+}
+
+/// How a chunked import was committed: its batches, and where it resumed.
+pub fn chunks_done(language: Language, chunks: i32, resumed_from_row: Option<i32>) -> String {
+    match (language, resumed_from_row) {
+        (Language::SimplifiedChinese, None) => format!("分 {chunks} 批提交"),
+        (Language::SimplifiedChinese, Some(row)) => {
+            format!("分 {chunks} 批提交；从第 {row} 行之后续传，之前已提交的行未重复写入")
+        }
+        (Language::English, None) => format!("Committed in {chunks} batches"),
+        (Language::English, Some(row)) => format!(
+            "Committed in {chunks} batches; resumed after row {row}, the rows committed before were not written again"
         ),
     }
 }

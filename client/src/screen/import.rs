@@ -40,6 +40,11 @@ pub const MAPPING_NAME_INPUT: &str = "import-mapping-name";
 /// The id of the error file path field.
 pub const ERROR_FILE_INPUT: &str = "import-error-file";
 
+/// Rows per batch when an accounts or payments import commits in batches:
+/// small enough that a stop loses little work, large enough that the
+/// per-batch statements cost little beside the rows.
+pub const CHUNK_ROWS: u32 = 10_000;
+
 /// The kinds offered, in the selector's order.
 pub const KINDS: [pb::ImportKind; 3] = [
     pb::ImportKind::Accounts,
@@ -163,6 +168,8 @@ impl Run {
     pub fn can_cancel(&self) -> bool {
         match (self.kind, &self.progress) {
             (RunKind::DryRun, _) | (RunKind::Import, None) => true,
+            // In batches, a cancel only ever rolls back the current batch.
+            (RunKind::Import, Some(_)) if self.request.chunk_rows > 0 => true,
             (RunKind::Import, Some(progress)) => {
                 !(progress.phase == "merging" && progress.done.saturating_add(1) >= progress.total)
             }
@@ -201,11 +208,15 @@ pub struct Import {
     saved_mappings: SavedMappings,
     policy: pb::ImportPolicy,
     partial: bool,
+    /// Commit an accounts or payments import in batches of [`CHUNK_ROWS`].
+    chunked: bool,
     run: Option<Run>,
     runs_started: u64,
     dry_run: Option<Finished>,
     imported: Option<Finished>,
     cancelled: Option<RunKind>,
+    /// Whether the cancelled run committed in batches (some may stay).
+    cancelled_chunked: bool,
     error_file_path: String,
     error_file_saved: Option<PathBuf>,
 }
@@ -248,6 +259,7 @@ pub enum Message {
     PolicySelected(pb::ImportPolicy),
     StartDryRun,
     PartialToggled(bool),
+    ChunkedToggled(bool),
     StartImport,
     /// Drops the run in flight; the server rolls back.
     Cancel,
@@ -303,11 +315,13 @@ impl Import {
             saved_mappings: SavedMappings::default(),
             policy: pb::ImportPolicy::Update,
             partial: false,
+            chunked: false,
             run: None,
             runs_started: 0,
             dry_run: None,
             imported: None,
             cancelled: None,
+            cancelled_chunked: false,
             error_file_path: String::new(),
             error_file_saved: None,
         }
@@ -376,6 +390,10 @@ impl Import {
     /// Whether 只导入有效行 is ticked.
     pub fn partial(&self) -> bool {
         self.partial
+    }
+
+    pub fn chunked(&self) -> bool {
+        self.chunked
     }
 
     pub fn policy(&self) -> pb::ImportPolicy {
@@ -647,6 +665,7 @@ impl Import {
         let request = settings.request(
             kind == RunKind::DryRun,
             kind == RunKind::Import && self.partial,
+            self.chunk_rows(kind),
         );
         let (task, handle) = Task::run(
             api::run_import(self.session.clone(), request.clone()),
@@ -930,11 +949,17 @@ impl Import {
                     self.partial = partial;
                 }
             }
+            Message::ChunkedToggled(chunked) => {
+                if self.is_idle() {
+                    self.chunked = chunked;
+                }
+            }
             Message::StartImport => return self.start_run(RunKind::Import),
             Message::Cancel => {
                 if let Some(run) = self.run.take_if(|run| run.can_cancel()) {
                     run.handle.abort();
                     self.cancelled = Some(run.kind);
+                    self.cancelled_chunked = run.request.chunk_rows > 0;
                 }
             }
             Message::Run { run, event } => return self.run_event(run, event),
@@ -984,6 +1009,7 @@ impl Import {
                     self.forget_upload();
                     self.path.clear();
                     self.partial = false;
+                    self.chunked = false;
                     self.problem = None;
                     self.template_saved = None;
                     self.step = Step::ChooseFile;
@@ -1531,6 +1557,24 @@ impl Import {
             ]
             .spacing(4),
         );
+        if self.kind != pb::ImportKind::Readings {
+            let mut chunked = checkbox(self.chunked)
+                .label(tr(language, Key::Chunked))
+                .size(16)
+                .text_size(14);
+            if idle {
+                chunked = chunked.on_toggle(Message::ChunkedToggled);
+            }
+            controls = controls.push(
+                column![
+                    chunked,
+                    text(tr(language, Key::ChunkedHint))
+                        .size(13)
+                        .style(theme::text::muted),
+                ]
+                .spacing(4),
+            );
+        }
         if !self.dry_run_is_current() && self.run.is_none() {
             controls = controls.push(note_box(
                 tr(language, Key::NeedDryRun),
@@ -1543,10 +1587,17 @@ impl Import {
                     .padding([8, 18])
                     .style(theme::button::secondary)
                     .on_press_maybe(idle.then_some(Message::GoTo(Step::DryRun))),
-                text(tr(language, Key::ImportHint))
-                    .size(13)
-                    .style(theme::text::muted)
-                    .width(Length::Fill),
+                text(tr(
+                    language,
+                    if self.chunk_rows(RunKind::Import) > 0 {
+                        Key::ImportHintChunked
+                    } else {
+                        Key::ImportHint
+                    }
+                ))
+                .size(13)
+                .style(theme::text::muted)
+                .width(Length::Fill),
                 button(text(tr(language, Key::StartImport)))
                     .padding([8, 22])
                     .style(theme::button::primary)
@@ -1591,13 +1642,23 @@ impl Import {
                     .size(15)
                     .style(theme::text::success),
             )
-            .push(report::counts_view(language, &view.counts))
-            .push(
-                container(report::certificate_view(language, &view, report.import_id))
-                    .padding(14)
-                    .width(Length::Fill)
-                    .style(theme::container::summary),
+            .push(report::counts_view(language, &view.counts));
+        if report.chunks > 0 {
+            result = result.push(
+                text(texts::chunks_done(
+                    language,
+                    report.chunks,
+                    report.resumed_from_row,
+                ))
+                .size(14),
             );
+        }
+        result = result.push(
+            container(report::certificate_view(language, &view, report.import_id))
+                .padding(14)
+                .width(Length::Fill)
+                .style(theme::container::summary),
+        );
         if !view.errors.is_empty() {
             result = result
                 .push(report::section_title(tr(language, Key::Errors)))
@@ -1665,7 +1726,14 @@ impl Import {
         }
         if self.cancelled == Some(kind) {
             column = column.push(note_box(
-                tr(language, Key::Cancelled),
+                tr(
+                    language,
+                    if self.cancelled_chunked {
+                        Key::CancelledChunked
+                    } else {
+                        Key::Cancelled
+                    },
+                ),
                 theme::container::summary,
             ));
         }
@@ -1675,6 +1743,17 @@ impl Import {
             column = column.push(problem_box(language, problem));
         }
         column
+    }
+
+    /// Rows per batch the run of `kind` asks for; 0 for all or nothing.
+    fn chunk_rows(&self, kind: RunKind) -> u32 {
+        // Readings commit all or nothing (the server checks each against
+        // the account's readings before it, in date order).
+        if kind == RunKind::Import && self.chunked && self.kind != pb::ImportKind::Readings {
+            CHUNK_ROWS
+        } else {
+            0
+        }
     }
 
     fn step_of(&self, kind: RunKind) -> Step {

@@ -159,6 +159,12 @@ fn payments_report_to_wire(
         } else {
             c.amount_db.to_string()
         },
+        chunks: report.chunks.as_ref().map_or(0, |k| k.committed as i32),
+        resumed_from_row: report
+            .chunks
+            .as_ref()
+            .and_then(|k| k.resumed_from_row)
+            .map(|row| row as i32),
         ..pb::ImportReport::default()
     }
 }
@@ -256,6 +262,12 @@ fn report_to_wire(report: &import::accounts::Report, error_file: Vec<u8>) -> pb:
             .collect(),
         error_file,
         refused: false,
+        chunks: report.chunks.as_ref().map_or(0, |k| k.committed as i32),
+        resumed_from_row: report
+            .chunks
+            .as_ref()
+            .and_then(|k| k.resumed_from_row)
+            .map(|row| row as i32),
         ..pb::ImportReport::default()
     }
 }
@@ -408,6 +420,13 @@ impl ImportService for ImportApi {
         let caller = Caller::of(&request)?.clone();
         let input = request.into_inner();
         let kind = kind_from_wire(input.kind)?;
+        if input.chunk_rows > 0 && kind == ImportKind::Readings {
+            return Err(Error::invalid(
+                "chunk_rows",
+                "chunked commits are available for accounts and payments imports only",
+            )
+            .into());
+        }
         let policy = match pb::ImportPolicy::try_from(input.policy) {
             Ok(pb::ImportPolicy::Update) => Policy::Update,
             Ok(pb::ImportPolicy::Skip) => Policy::Skip,
@@ -470,6 +489,7 @@ impl ImportService for ImportApi {
                     error_file: Some(&error_path),
                     progress: Some(&progress),
                     cancel: Some(&cancel),
+                    chunk_rows: (input.chunk_rows > 0).then_some(input.chunk_rows),
                 };
                 let result = match kind {
                     ImportKind::Readings => import::import_readings_file_named(

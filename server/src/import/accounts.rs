@@ -21,7 +21,7 @@ use gascis_common::{
 use rust_decimal::Decimal;
 
 use super::{
-    Certificate, Counts, Policy, RowError,
+    Certificate, Chunks, Counts, Policy, RowError,
     source::{Cell, Sheet},
 };
 use crate::{
@@ -52,6 +52,25 @@ pub enum ImportError {
     },
     #[error("the import was cancelled; nothing was written")]
     Cancelled,
+    /// A chunked import cancelled between or during chunks.
+    #[error(
+        "import #{import_id} was cancelled: the chunk in progress was rolled back; {chunks} chunk(s) through row {through_row} stay committed; import the same file again in chunks to resume after row {through_row}"
+    )]
+    CancelledAfter {
+        import_id: i64,
+        through_row: u32,
+        chunks: u32,
+    },
+    /// A chunked import stopped by a failure; its committed chunks stay.
+    #[error(
+        "import #{import_id} stopped: {reason}; the chunk in progress was rolled back; {chunks} chunk(s) through row {through_row} stay committed; import the same file again in chunks to resume after row {through_row}"
+    )]
+    Interrupted {
+        import_id: i64,
+        through_row: u32,
+        chunks: u32,
+        reason: String,
+    },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error("{0}")]
@@ -1065,6 +1084,10 @@ pub struct RunOptions<'a> {
     pub partial: bool,
     pub progress: Option<super::ProgressFn<'a>>,
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Commit the valid rows in chunks of this many rows, each chunk with
+    /// its recorded position, resuming an unfinished chunked import of the
+    /// same file; `None` commits all or nothing.
+    pub chunk_rows: Option<u32>,
 }
 
 impl RunOptions<'_> {
@@ -1076,6 +1099,12 @@ impl RunOptions<'_> {
             _ => Ok(()),
         }
     }
+
+    fn report(&self, phase: super::Phase, done: u64, total: u64) {
+        if let Some(progress) = self.progress {
+            progress(super::Progress { phase, done, total });
+        }
+    }
 }
 
 /// What an import did (or, for a dry run, would do).
@@ -1083,10 +1112,15 @@ impl RunOptions<'_> {
 pub struct Report {
     pub certificate: Certificate,
     pub errors: Vec<RowError>,
-    /// (row, account no., outcome, differences) of the first rows, for a preview.
-    pub preview: Vec<(u32, String, String, Vec<String>)>,
+    /// The first rows, for a preview.
+    pub preview: Vec<PreviewRow>,
     pub dry_run: bool,
+    /// How a chunked import went; `None` for all or nothing and dry runs.
+    pub chunks: Option<Chunks>,
 }
+
+/// (row, account no., outcome, differences) of one row.
+pub type PreviewRow = (u32, String, String, Vec<String>);
 
 /// Rolls a dry run back while carrying its report out of the transaction.
 enum Stop {
@@ -1112,11 +1146,204 @@ struct RowConflict {
     reason: String,
 }
 
+impl From<RowConflict> for RowError {
+    fn from(conflict: RowConflict) -> Self {
+        RowError {
+            row: u32::try_from(conflict.row_number).unwrap_or(0),
+            field: conflict.field,
+            value: conflict.value,
+            reason: conflict.reason,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Sums {
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    balance: Decimal,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
+    arrears: Decimal,
+}
+
 use super::accounts_sql as statements;
 
-/// Validates against the database, then (unless a dry run) merges, all in
-/// one transaction: a failure or a cancel leaves nothing half-written.
+/// COPY of cleaned rows into staging in binary format, in batches that keep
+/// memory flat.
+fn copy_to_staging(
+    connection: &mut PgConnection,
+    import_id: i64,
+    rows: &[(u32, AccountValues)],
+    keys: &PiiKeys,
+    options: &RunOptions<'_>,
+    report_progress: bool,
+) -> Result<(), Stop> {
+    let total = rows.len() as u64;
+    for (index, batch) in rows.chunks(5000).enumerate() {
+        options.check_cancelled()?;
+        if report_progress {
+            options.report(super::Phase::Writing, (index * 5000) as u64, total);
+        }
+        let staged: Vec<StagingRow> = batch
+            .iter()
+            .map(|(row, values)| staging_row(import_id, *row, values, keys))
+            .collect();
+        diesel::copy_from(import_staging_accounts::table)
+            .from_insertable(staged)
+            .execute(connection)?;
+    }
+    Ok(())
+}
+
+/// The outcome of each staged row, then the conflicts with the archive;
+/// conflicting rows leave the staging table.
+fn classify(
+    connection: &mut PgConnection,
+    import_id: i64,
+    policy: Policy,
+) -> QueryResult<Vec<RowError>> {
+    // The business day (China's), as the rest of the import dates things;
+    // PostgreSQL's current_date follows the server's time zone.
+    sql_query("SELECT set_config('gascis.today', $1, true)")
+        .bind::<Text, _>(crate::archive::today().to_string())
+        .execute(connection)?;
+    let step = std::time::Instant::now();
+    sql_query(statements::MARK_NEW)
+        .bind::<BigInt, _>(import_id)
+        .execute(connection)?;
+    tracing::debug!(
+        elapsed_ms = step.elapsed().as_millis() as u64,
+        "import mark new"
+    );
+    let step = std::time::Instant::now();
+    sql_query(statements::COMPARE_EXISTING)
+        .bind::<BigInt, _>(import_id)
+        .execute(connection)?;
+    tracing::debug!(
+        elapsed_ms = step.elapsed().as_millis() as u64,
+        "import compare existing"
+    );
+    sql_query(statements::APPLY_POLICY)
+        .bind::<BigInt, _>(import_id)
+        .bind::<Text, _>(policy.as_str())
+        .execute(connection)?;
+    let step = std::time::Instant::now();
+    let conflicts: Vec<RowConflict> = sql_query(statements::CONFLICTS)
+        .bind::<BigInt, _>(import_id)
+        .load(connection)?;
+    tracing::debug!(
+        elapsed_ms = step.elapsed().as_millis() as u64,
+        "import conflicts"
+    );
+    let rejected: Vec<i32> = conflicts.iter().map(|c| c.row_number).collect();
+    sql_query("DELETE FROM import_staging_accounts WHERE import_id = $1 AND row_number = ANY($2)")
+        .bind::<BigInt, _>(import_id)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&rejected)
+        .execute(connection)?;
+    Ok(conflicts.into_iter().map(RowError::from).collect())
+}
+
+/// Sorted by row and field; a problem found twice (by the whole-file
+/// check and again by its chunk) is listed once.
+fn sort_errors(errors: &mut Vec<RowError>) {
+    errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|e| seen.insert((e.row, e.field.clone(), e.value.clone(), e.reason.clone())));
+}
+
+fn invalid_rows(errors: &[RowError]) -> u32 {
+    let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
+    rows.dedup();
+    rows.len() as u32
+}
+
+/// Who imports and from which sheet, for the merge statements.
+fn set_merge_context(connection: &mut PgConnection, actor: &Actor, sheet: &str) -> QueryResult<()> {
+    // A large GIN pending list (64 MB, this transaction only) lets the
+    // trigram indexes take the new names and addresses without merging
+    // them page by page; autovacuum folds the list in soon after. On a
+    // durable cluster this cut a 50,000-row import from 25.6 s to 19.1 s.
+    sql_query(
+        "SELECT set_config('gascis.user', $1, true), set_config('gascis.user_id', $2, true), \
+         set_config('gascis.sheet', $3, true), \
+         set_config('gin_pending_list_limit', '65536', true)",
+    )
+    .bind::<Text, _>(&actor.username)
+    .bind::<Text, _>(actor.user_id.map(|id| id.to_string()).unwrap_or_default())
+    .bind::<Text, _>(sheet)
+    .execute(connection)?;
+    Ok(())
+}
+
+/// The merge statements over what is staged, a cancel checked between them.
+fn merge(
+    connection: &mut PgConnection,
+    import_id: i64,
+    options: &RunOptions<'_>,
+) -> Result<(), Stop> {
+    for (index, statement) in statements::MERGE.iter().enumerate() {
+        let step = std::time::Instant::now();
+        options.check_cancelled()?;
+        options.report(
+            super::Phase::Merging,
+            index as u64,
+            statements::MERGE.len() as u64,
+        );
+        sql_query(*statement)
+            .bind::<BigInt, _>(import_id)
+            .execute(connection)?;
+        tracing::debug!(
+            index,
+            elapsed_ms = step.elapsed().as_millis() as u64,
+            "import merge statement"
+        );
+    }
+    Ok(())
+}
+
+/// The database's balance and arrears of the accounts an import wrote or
+/// confirmed (skipped rows aside), from its provenance rows.
+fn database_sums(connection: &mut PgConnection, import_id: i64) -> QueryResult<Sums> {
+    sql_query(
+        "SELECT coalesce(-sum(l.amount) FILTER (WHERE l.book = 'prepayment'), 0) AS balance, \
+                coalesce(sum(l.amount) FILTER (WHERE l.book = 'receivable'), 0) AS arrears \
+         FROM ledger_lines l WHERE l.account_id IN \
+           (SELECT account_id FROM import_rows WHERE import_id = $1 AND outcome <> 'skipped')",
+    )
+    .bind::<BigInt, _>(import_id)
+    .get_result(connection)
+}
+
+/// The file's balance and arrears of the valid rows in `kept`.
+fn file_sums(prepared: &Prepared, kept: &std::collections::HashSet<i32>) -> (Decimal, Decimal) {
+    prepared
+        .valid
+        .iter()
+        .filter(|(row, _)| kept.contains(&i32::try_from(*row).unwrap_or(0)))
+        .fold(
+            (Decimal::ZERO, Decimal::ZERO),
+            |(balance, arrears), (_, v)| (balance + v.balance, arrears + v.arrears),
+        )
+}
+
+/// Validates against the database, then (unless a dry run) merges. All or
+/// nothing by default: one transaction, so a failure or a cancel leaves
+/// nothing half-written. With `chunk_rows`, see [`run_chunked`].
 pub fn run(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    actor: &Actor,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+) -> Result<Report, ImportError> {
+    match options.chunk_rows {
+        Some(chunk_rows) if !options.dry_run => {
+            run_chunked(connection, keys, actor, prepared, options, chunk_rows)
+        }
+        _ => run_whole(connection, keys, actor, prepared, options),
+    }
+}
+
+fn run_whole(
     connection: &mut PgConnection,
     keys: &PiiKeys,
     actor: &Actor,
@@ -1137,66 +1364,13 @@ pub fn run(
             ))
             .returning(imports::id)
             .get_result(connection)?;
-        // COPY in binary format, in chunks that keep memory flat.
-        let total = prepared.valid.len() as u64;
-        for (index, chunk) in prepared.valid.chunks(5000).enumerate() {
-            options.check_cancelled()?;
-            if let Some(progress) = options.progress {
-                progress(super::Progress {
-                    phase: super::Phase::Writing,
-                    done: (index * 5000) as u64,
-                    total,
-                });
-            }
-            let rows: Vec<StagingRow> = chunk
-                .iter()
-                .map(|(row, values)| staging_row(import_id, *row, values, keys))
-                .collect();
-            diesel::copy_from(import_staging_accounts::table)
-                .from_insertable(rows)
-                .execute(connection)?;
-        }
-        // The outcome of each row, then the conflicts with the archive;
-        // conflicting rows leave the staging table.
-        let step = std::time::Instant::now();
+        copy_to_staging(connection, import_id, &prepared.valid, keys, options, true)?;
         tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "import copied to staging");
-        // The business day (China's), as the rest of the import dates
-        // things; PostgreSQL's current_date follows the server's time zone.
-        sql_query("SELECT set_config('gascis.today', $1, true)")
-            .bind::<Text, _>(crate::archive::today().to_string())
-            .execute(connection)?;
-        sql_query(statements::MARK_NEW).bind::<BigInt, _>(import_id).execute(connection)?;
-        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import mark new");
-        let step = std::time::Instant::now();
-        sql_query(statements::COMPARE_EXISTING).bind::<BigInt, _>(import_id).execute(connection)?;
-        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import compare existing");
-        sql_query(statements::APPLY_POLICY)
-            .bind::<BigInt, _>(import_id)
-            .bind::<Text, _>(options.policy.as_str())
-            .execute(connection)?;
-        let step = std::time::Instant::now();
-        let conflicts: Vec<RowConflict> = sql_query(statements::CONFLICTS)
-            .bind::<BigInt, _>(import_id)
-            .load(connection)?;
-        tracing::debug!(elapsed_ms = step.elapsed().as_millis() as u64, "import conflicts");
-        let rejected: Vec<i32> = conflicts.iter().map(|c| c.row_number).collect();
-        sql_query("DELETE FROM import_staging_accounts WHERE import_id = $1 AND row_number = ANY($2)")
-            .bind::<BigInt, _>(import_id)
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Integer>, _>(&rejected)
-            .execute(connection)?;
+        let conflicts = classify(connection, import_id, options.policy)?;
         let mut errors = prepared.errors.clone();
-        errors.extend(conflicts.into_iter().map(|c| RowError {
-            row: u32::try_from(c.row_number).unwrap_or(0),
-            field: c.field,
-            value: c.value,
-            reason: c.reason,
-        }));
-        errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
-        let invalid_rows = {
-            let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
-            rows.dedup();
-            rows.len() as u32
-        };
+        errors.extend(conflicts);
+        sort_errors(&mut errors);
+        let invalid_rows = invalid_rows(&errors);
         #[derive(QueryableByName)]
         struct Outcome {
             #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -1223,19 +1397,12 @@ pub fn run(
             skipped: count("skipped"),
             invalid: invalid_rows,
         };
-        let file_sum = |pick: fn(&AccountValues) -> Decimal| -> Decimal {
-            let kept: std::collections::HashSet<i32> = outcomes
-                .iter()
-                .filter(|o| o.outcome != "skipped")
-                .map(|o| o.row_number)
-                .collect();
-            prepared
-                .valid
-                .iter()
-                .filter(|(row, _)| kept.contains(&i32::try_from(*row).unwrap_or(0)))
-                .map(|(_, values)| pick(values))
-                .sum()
-        };
+        let kept: std::collections::HashSet<i32> = outcomes
+            .iter()
+            .filter(|o| o.outcome != "skipped")
+            .map(|o| o.row_number)
+            .collect();
+        let (file_balance, file_arrears) = file_sums(prepared, &kept);
         let preview = outcomes
             .iter()
             .take(50)
@@ -1244,8 +1411,8 @@ pub fn run(
         let mut certificate = Certificate {
             import_id,
             counts,
-            file_balance: file_sum(|v| v.balance),
-            file_arrears: file_sum(|v| v.arrears),
+            file_balance,
+            file_arrears,
             db_balance: Decimal::ZERO,
             db_arrears: Decimal::ZERO,
         };
@@ -1255,6 +1422,7 @@ pub fn run(
                 errors,
                 preview,
                 dry_run: true,
+                chunks: None,
             })));
         }
         if invalid_rows > 0 && !options.partial {
@@ -1264,82 +1432,28 @@ pub fn run(
                 errors,
             }));
         }
-        // A large GIN pending list (64 MB, this transaction only) lets the
-        // trigram indexes take the new names and addresses without merging
-        // them page by page; autovacuum folds the list in soon after. On a
-        // durable cluster this cut a 50,000-row import from 25.6 s to 19.1 s.
-        sql_query(
-            "SELECT set_config('gascis.user', $1, true), set_config('gascis.user_id', $2, true), \
-             set_config('gascis.sheet', $3, true), \
-             set_config('gin_pending_list_limit', '65536', true)",
-        )
-        .bind::<Text, _>(&actor.username)
-        .bind::<Text, _>(actor.user_id.map(|id| id.to_string()).unwrap_or_default())
-        .bind::<Text, _>(&prepared.sheet)
-        .execute(connection)?;
-        for (index, statement) in statements::MERGE.iter().enumerate() {
-            let step = std::time::Instant::now();
-            options.check_cancelled()?;
-            if let Some(progress) = options.progress {
-                progress(super::Progress {
-                    phase: super::Phase::Merging,
-                    done: index as u64,
-                    total: statements::MERGE.len() as u64,
-                });
-            }
-            sql_query(*statement).bind::<BigInt, _>(import_id).execute(connection)?;
-            tracing::debug!(index, elapsed_ms = step.elapsed().as_millis() as u64, "import merge statement");
-        }
-        #[derive(QueryableByName)]
-        struct Sums {
-            #[diesel(sql_type = diesel::sql_types::Numeric)]
-            balance: Decimal,
-            #[diesel(sql_type = diesel::sql_types::Numeric)]
-            arrears: Decimal,
-        }
-        let sums: Sums = sql_query(
-            "SELECT coalesce(-sum(l.amount) FILTER (WHERE l.book = 'prepayment'), 0) AS balance, \
-                    coalesce(sum(l.amount) FILTER (WHERE l.book = 'receivable'), 0) AS arrears \
-             FROM ledger_lines l WHERE l.account_id IN \
-               (SELECT account_id FROM import_staging_accounts WHERE import_id = $1 AND outcome <> 'skipped')",
-        )
-        .bind::<BigInt, _>(import_id)
-        .get_result(connection)?;
+        set_merge_context(connection, actor, &prepared.sheet)?;
+        merge(connection, import_id, options)?;
+        let sums = database_sums(connection, import_id)?;
         certificate.db_balance = sums.balance;
         certificate.db_arrears = sums.arrears;
-        let counts = &certificate.counts;
-        diesel::update(imports::table.find(import_id))
-            .set((
-                imports::status.eq("committed"),
-                imports::rows_read.eq(counts.read as i32),
-                imports::rows_new.eq(counts.new as i32),
-                imports::rows_updated.eq(counts.updated as i32),
-                imports::rows_unchanged.eq((counts.unchanged + counts.skipped) as i32),
-                imports::rows_rejected.eq(counts.invalid as i32),
-                imports::file_balance.eq(Some(certificate.file_balance)),
-                imports::file_arrears.eq(Some(certificate.file_arrears)),
-                imports::db_balance.eq(Some(certificate.db_balance)),
-                imports::db_arrears.eq(Some(certificate.db_arrears)),
-                imports::finished_at.eq(Some(chrono::Utc::now())),
-            ))
-            .execute(connection)?;
+        record_certificate(connection, &certificate)?;
         diesel::delete(import_staging_accounts::table.filter(import_staging_accounts::import_id.eq(import_id)))
             .execute(connection)?;
         // The last moment a cancel can still undo everything: a final
         // progress report lets the caller notice a closed stream first.
-        if let Some(progress) = options.progress {
-            progress(super::Progress {
-                phase: super::Phase::Merging,
-                done: statements::MERGE.len() as u64,
-                total: statements::MERGE.len() as u64,
-            });
-        }
+        options.report(
+            super::Phase::Merging,
+            statements::MERGE.len() as u64,
+            statements::MERGE.len() as u64,
+        );
         options.check_cancelled()?;
         Ok(Report {
             certificate,
             errors,
             preview,
             dry_run: false,
+            chunks: None,
         })
     });
     match outcome {
@@ -1347,4 +1461,246 @@ pub fn run(
         Err(Stop::DryRun(report)) => Ok(*report),
         Err(Stop::Failed(error)) => Err(error),
     }
+}
+
+/// Marks an import committed with its counts and certificate.
+fn record_certificate(connection: &mut PgConnection, certificate: &Certificate) -> QueryResult<()> {
+    let counts = &certificate.counts;
+    diesel::update(imports::table.find(certificate.import_id))
+        .set((
+            imports::status.eq("committed"),
+            imports::rows_read.eq(counts.read as i32),
+            imports::rows_new.eq(counts.new as i32),
+            imports::rows_updated.eq(counts.updated as i32),
+            imports::rows_unchanged.eq((counts.unchanged + counts.skipped) as i32),
+            imports::rows_rejected.eq(counts.invalid as i32),
+            imports::file_balance.eq(Some(certificate.file_balance)),
+            imports::file_arrears.eq(Some(certificate.file_arrears)),
+            imports::db_balance.eq(Some(certificate.db_balance)),
+            imports::db_arrears.eq(Some(certificate.db_arrears)),
+            imports::finished_at.eq(Some(chrono::Utc::now())),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Chunked commit of a huge file: the whole file is checked first exactly
+/// as a dry run does (so invalid rows refuse it before anything is
+/// written), then the valid rows are committed in file order, `chunk_rows`
+/// at a time, each chunk in its own transaction together with the position
+/// it reached (`imports.committed_through_row`, `chunks_done`). An
+/// unfinished chunked import of the same file (kind, SHA-256, sheet and
+/// policy) is resumed after its recorded position, so no row is written
+/// twice. A cancel or a failure rolls back the current chunk only and
+/// leaves the import `partial`, to be resumed; the last transaction
+/// computes the certificate over every chunk and marks it committed.
+pub fn run_chunked(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    actor: &Actor,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+    chunk_rows: u32,
+) -> Result<Report, ImportError> {
+    if chunk_rows == 0 {
+        return Err(ImportError::Other(
+            "chunk_rows: a chunk needs at least 1 row".to_owned(),
+        ));
+    }
+    // The whole-file check, rolled back; progress would read as rows
+    // written, so it reports the validation phase instead.
+    let total = prepared.valid.len() as u64;
+    options.report(super::Phase::Validating, 0, 1);
+    let check = run_whole(
+        connection,
+        keys,
+        actor,
+        prepared,
+        &RunOptions {
+            dry_run: true,
+            chunk_rows: None,
+            progress: None,
+            ..*options
+        },
+    )?;
+    options.report(super::Phase::Validating, 1, 1);
+    let mut errors = check.errors;
+    if check.certificate.counts.invalid > 0 && !options.partial {
+        return Err(ImportError::Invalid {
+            rows: check.certificate.counts.invalid,
+            counts: check.certificate.counts,
+            errors,
+        });
+    }
+    let super::chunks::Opened {
+        import_id,
+        resumed_from_row,
+        mut position,
+        chunks: mut chunks_done,
+    } = super::chunks::open(
+        connection,
+        &super::chunks::File {
+            kind: "accounts",
+            file_name: options.file_name,
+            sha256: options.file_sha256,
+            sheet: &prepared.sheet,
+            policy: options.policy.as_str(),
+            created_by: &actor.username,
+        },
+        chunk_rows,
+    )?;
+    let start = prepared.valid.partition_point(|(row, _)| *row <= position);
+    let mut written = start as u64;
+    options.report(super::Phase::Writing, written, total);
+    let mut committed_now = 0u32;
+    for chunk in prepared.valid[start..].chunks(chunk_rows as usize) {
+        let stopped = |reason: ImportError| match reason {
+            ImportError::Cancelled => ImportError::CancelledAfter {
+                import_id,
+                through_row: position,
+                chunks: chunks_done,
+            },
+            other => ImportError::Interrupted {
+                import_id,
+                through_row: position,
+                chunks: chunks_done,
+                reason: other.to_string(),
+            },
+        };
+        if let Err(Stop::Failed(reason)) = options.check_cancelled() {
+            return Err(stopped(reason));
+        }
+        let through_row = chunk.last().map_or(position, |(row, _)| *row);
+        let outcome = connection.transaction::<Vec<RowError>, Stop, _>(|connection| {
+            super::chunks::lock_position(connection, import_id, position).map_err(Stop::Failed)?;
+            copy_to_staging(connection, import_id, chunk, keys, options, false)?;
+            let conflicts = classify(connection, import_id, options.policy)?;
+            if let Some(first) = conflicts.first()
+                && !options.partial
+            {
+                return Err(Stop::Failed(ImportError::Other(format!(
+                    "row {} {}: '{}' {} (the archive changed since the check)",
+                    first.row, first.field, first.value, first.reason
+                ))));
+            }
+            set_merge_context(connection, actor, &prepared.sheet)?;
+            merge(connection, import_id, options)?;
+            // The counts come from `import_rows` at the end.
+            super::chunks::advance(connection, import_id, through_row, 0, 0)?;
+            diesel::delete(
+                import_staging_accounts::table
+                    .filter(import_staging_accounts::import_id.eq(import_id)),
+            )
+            .execute(connection)?;
+            // A cancel that came during the merge still undoes this chunk.
+            options.check_cancelled()?;
+            Ok(conflicts)
+        });
+        match outcome {
+            Ok(conflicts) => errors.extend(conflicts),
+            Err(Stop::Failed(reason)) => return Err(stopped(reason)),
+            Err(Stop::DryRun(_)) => {
+                return Err(stopped(ImportError::Other("unexpected dry run".to_owned())));
+            }
+        }
+        position = through_row;
+        chunks_done += 1;
+        committed_now += 1;
+        written += chunk.len() as u64;
+        tracing::debug!(
+            import_id,
+            through_row,
+            chunks_done,
+            "import chunk committed"
+        );
+        options.report(super::Phase::Writing, written, total);
+    }
+    sort_errors(&mut errors);
+    let invalid = invalid_rows(&errors);
+    let (certificate, preview) = connection
+        .transaction::<_, ImportError, _>(|connection| {
+            super::chunks::lock_position(connection, import_id, position)?;
+            finish_chunked(connection, import_id, prepared, invalid)
+        })
+        .map_err(|reason| ImportError::Interrupted {
+            import_id,
+            through_row: position,
+            chunks: chunks_done,
+            reason: reason.to_string(),
+        })?;
+    Ok(Report {
+        certificate,
+        errors,
+        preview,
+        dry_run: false,
+        chunks: Some(Chunks {
+            chunk_rows,
+            committed: chunks_done,
+            committed_now,
+            resumed_from_row,
+        }),
+    })
+}
+
+/// The certificate of a chunked import over all its chunks, from its
+/// provenance rows; marks it committed.
+fn finish_chunked(
+    connection: &mut PgConnection,
+    import_id: i64,
+    prepared: &Prepared,
+    invalid: u32,
+) -> Result<(Certificate, Vec<PreviewRow>), ImportError> {
+    #[derive(QueryableByName)]
+    struct Written {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        row_number: i32,
+        #[diesel(sql_type = Text)]
+        account_no: String,
+        #[diesel(sql_type = Text)]
+        outcome: String,
+    }
+    let written: Vec<Written> = sql_query(
+        "SELECT r.row_number, coalesce(a.account_no, '') AS account_no, r.outcome \
+         FROM import_rows r LEFT JOIN accounts a ON a.id = r.account_id \
+         WHERE r.import_id = $1 ORDER BY r.row_number",
+    )
+    .bind::<BigInt, _>(import_id)
+    .load(connection)?;
+    let count = |name: &str| written.iter().filter(|w| w.outcome == name).count() as u32;
+    let kept: std::collections::HashSet<i32> = written
+        .iter()
+        .filter(|w| w.outcome != "skipped")
+        .map(|w| w.row_number)
+        .collect();
+    let (file_balance, file_arrears) = file_sums(prepared, &kept);
+    let sums = database_sums(connection, import_id)?;
+    let certificate = Certificate {
+        import_id,
+        counts: Counts {
+            read: prepared.rows_read(),
+            new: count("new"),
+            updated: count("updated"),
+            unchanged: count("unchanged"),
+            skipped: count("skipped"),
+            invalid,
+        },
+        file_balance,
+        file_arrears,
+        db_balance: sums.balance,
+        db_arrears: sums.arrears,
+    };
+    record_certificate(connection, &certificate)?;
+    let preview = written
+        .into_iter()
+        .take(50)
+        .map(|w| {
+            (
+                u32::try_from(w.row_number).unwrap_or(0),
+                w.account_no,
+                w.outcome,
+                Vec::new(),
+            )
+        })
+        .collect();
+    Ok((certificate, preview))
 }

@@ -318,6 +318,9 @@ pub struct RunOptions<'a> {
     pub partial: bool,
     pub progress: Option<super::ProgressFn<'a>>,
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Record the valid rows in resumable chunks of this many rows; `None`
+    /// records all or nothing.
+    pub chunk_rows: Option<u32>,
 }
 
 impl RunOptions<'_> {
@@ -369,6 +372,8 @@ pub struct Report {
     /// The first rows' outcomes, in file order.
     pub preview: Vec<PreviewRow>,
     pub dry_run: bool,
+    /// How a chunked import went; `None` for all or nothing and dry runs.
+    pub chunks: Option<super::Chunks>,
 }
 
 enum Stop {
@@ -426,20 +431,261 @@ fn row_error(
     }
 }
 
+/// The rows of one pass against the database: their problems, their
+/// outcomes, the new ones to record and the sum of the new amounts.
+struct Classified<'p> {
+    errors: Vec<RowError>,
+    outcomes: BTreeMap<u32, PreviewRow>,
+    new_rows: Vec<(i64, u32, &'p PaymentValues)>,
+    amount_file: Decimal,
+}
+
+/// Checks `rows` against the database: unknown or closed accounts, and the
+/// payments imported before (unchanged, or refused when they differ). The
+/// rows of import `import_id` itself do not count as imported before: a
+/// chunk is never compared with the chunks before it.
+fn classify<'p>(
+    connection: &mut PgConnection,
+    import_id: i64,
+    rows: &'p [(u32, PaymentValues)],
+    options: &RunOptions<'_>,
+    report_progress: bool,
+) -> Result<Classified<'p>, Stop> {
+    let numbers: Vec<String> = rows
+        .iter()
+        .map(|(_, v)| v.account_no.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let accounts: HashMap<String, AccountRow> =
+        sql_query("SELECT id, account_no, status FROM accounts WHERE account_no = ANY($1)")
+            .bind::<Array<Text>, _>(&numbers)
+            .load::<AccountRow>(connection)?
+            .into_iter()
+            .map(|a| (a.account_no.clone(), a))
+            .collect();
+    let receipts: Vec<String> = rows
+        .iter()
+        .filter(|(_, v)| !v.receipt_no.is_empty())
+        .map(|(_, v)| v.receipt_no.clone())
+        .collect();
+    let ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
+    // Receipts anywhere (a receipt is the old system's, not an account's),
+    // and the unnumbered payments of these accounts.
+    let known: Vec<Known> = sql_query(
+        "SELECT p.account_id, a.account_no, p.paid_on, p.amount, p.channel, p.receipt_no \
+         FROM imported_payments p JOIN accounts a ON a.id = p.account_id \
+         WHERE p.import_id <> $3 AND ((p.receipt_no <> '' AND p.receipt_no = ANY($1)) \
+            OR (p.receipt_no = '' AND p.account_id = ANY($2)))",
+    )
+    .bind::<Array<Text>, _>(&receipts)
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<BigInt, _>(import_id)
+    .load(connection)?;
+    let mut by_receipt: HashMap<&str, &Known> = HashMap::new();
+    let mut unnumbered: HashMap<Unnumbered, u32> = HashMap::new();
+    for payment in &known {
+        if payment.receipt_no.is_empty() {
+            *unnumbered
+                .entry((
+                    payment.account_id,
+                    payment.paid_on,
+                    payment.amount,
+                    payment.channel.clone(),
+                ))
+                .or_default() += 1;
+        } else {
+            by_receipt.insert(payment.receipt_no.as_str(), payment);
+        }
+    }
+
+    let mut errors = Vec::new();
+    let mut outcomes: BTreeMap<u32, PreviewRow> = BTreeMap::new();
+    let mut new_rows: Vec<(i64, u32, &PaymentValues)> = Vec::new();
+    let mut amount_file = Decimal::ZERO;
+    let total = rows.len() as u64;
+    for (index, (row, values)) in rows.iter().enumerate() {
+        let row = *row;
+        if index % 1000 == 0 {
+            options.check_cancelled()?;
+            if report_progress && let Some(progress) = options.progress {
+                progress(super::Progress {
+                    phase: super::Phase::Writing,
+                    done: index as u64,
+                    total,
+                });
+            }
+        }
+        let Some(account) = accounts.get(&values.account_no) else {
+            errors.push(row_error(
+                row,
+                "account_no",
+                &values.account_no,
+                "unknown account",
+            ));
+            continue;
+        };
+        if account.status == "closed" {
+            errors.push(row_error(
+                row,
+                "account_no",
+                &values.account_no,
+                "the account is closed; import its history before closing it",
+            ));
+            continue;
+        }
+        let preview = |outcome| PreviewRow {
+            row,
+            account_no: values.account_no.clone(),
+            paid_on: values.paid_on,
+            amount: values.amount,
+            channel: values.channel,
+            receipt_no: values.receipt_no.clone(),
+            outcome,
+        };
+        if !values.receipt_no.is_empty() {
+            if let Some(before) = by_receipt.get(values.receipt_no.as_str()) {
+                if before.account_id == account.id
+                    && before.paid_on == values.paid_on
+                    && before.amount == values.amount
+                    && before.channel == values.channel
+                {
+                    outcomes.insert(row, preview("unchanged"));
+                } else {
+                    errors.push(row_error(
+                        row,
+                        "receipt_no",
+                        &values.receipt_no,
+                        format!(
+                            "was imported before as a payment of {} by account {} on {} ({})",
+                            before.amount, before.account_no, before.paid_on, before.channel
+                        ),
+                    ));
+                }
+                continue;
+            }
+        } else {
+            let key = (
+                account.id,
+                values.paid_on,
+                values.amount,
+                values.channel.to_owned(),
+            );
+            // Each payment imported before without a number accounts for
+            // one equal row of the file.
+            if let Some(left) = unnumbered.get_mut(&key)
+                && *left > 0
+            {
+                *left -= 1;
+                outcomes.insert(row, preview("unchanged"));
+                continue;
+            }
+        }
+        amount_file += values.amount;
+        new_rows.push((account.id, row, values));
+        outcomes.insert(row, preview("new"));
+    }
+    Ok(Classified {
+        errors,
+        outcomes,
+        new_rows,
+        amount_file,
+    })
+}
+
+/// Records the new rows of a pass as history of import `import_id`.
+fn record(
+    connection: &mut PgConnection,
+    import_id: i64,
+    new_rows: &[(i64, u32, &PaymentValues)],
+    options: &RunOptions<'_>,
+) -> Result<(), Stop> {
+    for chunk in new_rows.chunks(2000) {
+        options.check_cancelled()?;
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(account_id, row, values)| {
+                (
+                    imported_payments::account_id.eq(*account_id),
+                    imported_payments::paid_on.eq(values.paid_on),
+                    imported_payments::amount.eq(values.amount),
+                    imported_payments::channel.eq(values.channel),
+                    imported_payments::receipt_no.eq(&values.receipt_no),
+                    imported_payments::cashier.eq(&values.cashier),
+                    imported_payments::import_id.eq(import_id),
+                    imported_payments::import_row.eq(i32::try_from(*row).unwrap_or(i32::MAX)),
+                )
+            })
+            .collect();
+        diesel::insert_into(imported_payments::table)
+            .values(&rows)
+            .execute(connection)?;
+    }
+    Ok(())
+}
+
+/// Two imports of overlapping files one after the other, never
+/// interleaved: the second sees the first's rows as unchanged.
+fn serialise(connection: &mut PgConnection) -> QueryResult<()> {
+    sql_query("SELECT pg_advisory_xact_lock(hashtext('gascis import payments'))")
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Sorted by row and field; a problem found twice (by the whole-file
+/// check and again by its chunk) is listed once.
+fn sort_errors(errors: &mut Vec<RowError>) -> u32 {
+    errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
+    let mut seen = HashSet::new();
+    errors.retain(|e| seen.insert((e.row, e.field.clone(), e.value.clone(), e.reason.clone())));
+    let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
+    rows.dedup();
+    rows.len() as u32
+}
+
+/// The sum the database holds for an import, to the fen.
+fn amount_db(connection: &mut PgConnection, import_id: i64) -> QueryResult<Decimal> {
+    #[derive(QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = Numeric)]
+        sum: Decimal,
+    }
+    let mut sum = sql_query(
+        "SELECT coalesce(sum(amount), 0) AS sum FROM imported_payments WHERE import_id = $1",
+    )
+    .bind::<BigInt, _>(import_id)
+    .get_result::<Sum>(connection)?
+    .sum;
+    sum.rescale(2);
+    Ok(sum)
+}
+
 /// Validates every row against the database and records the new ones as
-/// history, in one transaction: a dry run, a refusal or a cancel rolls
-/// everything back. Writes nothing to the ledger.
+/// history. All or nothing by default, in one transaction: a dry run, a
+/// refusal or a cancel rolls everything back. With `chunk_rows`, in
+/// resumable chunks (see [`run_chunked`]). Writes nothing to the ledger.
 pub fn run(
     connection: &mut PgConnection,
     actor: &Actor,
     prepared: &Prepared,
     options: &RunOptions<'_>,
 ) -> Result<Report, ImportError> {
+    match options.chunk_rows {
+        Some(chunk_rows) if !options.dry_run => {
+            run_chunked(connection, actor, prepared, options, chunk_rows)
+        }
+        _ => run_whole(connection, actor, prepared, options),
+    }
+}
+
+fn run_whole(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+) -> Result<Report, ImportError> {
     let outcome = connection.transaction::<Report, Stop, _>(|connection| {
-        // Two imports of overlapping files one after the other, never
-        // interleaved: the second sees the first's rows as unchanged.
-        sql_query("SELECT pg_advisory_xact_lock(hashtext('gascis import payments'))")
-            .execute(connection)?;
+        serialise(connection)?;
         let import_id: i64 = diesel::insert_into(imports::table)
             .values((
                 imports::kind.eq("payments"),
@@ -453,170 +699,16 @@ pub fn run(
             ))
             .returning(imports::id)
             .get_result(connection)?;
-        let numbers: Vec<String> = prepared
-            .valid
-            .iter()
-            .map(|(_, v)| v.account_no.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let accounts: HashMap<String, AccountRow> =
-            sql_query("SELECT id, account_no, status FROM accounts WHERE account_no = ANY($1)")
-                .bind::<Array<Text>, _>(&numbers)
-                .load::<AccountRow>(connection)?
-                .into_iter()
-                .map(|a| (a.account_no.clone(), a))
-                .collect();
-        let receipts: Vec<String> = prepared
-            .valid
-            .iter()
-            .filter(|(_, v)| !v.receipt_no.is_empty())
-            .map(|(_, v)| v.receipt_no.clone())
-            .collect();
-        let ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
-        // Receipts anywhere (a receipt is the old system's, not an
-        // account's), and the unnumbered payments of these accounts.
-        let known: Vec<Known> = sql_query(
-            "SELECT p.account_id, a.account_no, p.paid_on, p.amount, p.channel, p.receipt_no \
-             FROM imported_payments p JOIN accounts a ON a.id = p.account_id \
-             WHERE (p.receipt_no <> '' AND p.receipt_no = ANY($1)) \
-                OR (p.receipt_no = '' AND p.account_id = ANY($2))",
-        )
-        .bind::<Array<Text>, _>(&receipts)
-        .bind::<Array<BigInt>, _>(&ids)
-        .load(connection)?;
-        let mut by_receipt: HashMap<&str, &Known> = HashMap::new();
-        let mut unnumbered: HashMap<Unnumbered, u32> = HashMap::new();
-        for payment in &known {
-            if payment.receipt_no.is_empty() {
-                *unnumbered
-                    .entry((
-                        payment.account_id,
-                        payment.paid_on,
-                        payment.amount,
-                        payment.channel.clone(),
-                    ))
-                    .or_default() += 1;
-            } else {
-                by_receipt.insert(payment.receipt_no.as_str(), payment);
-            }
-        }
-
+        let Classified {
+            errors: found,
+            outcomes,
+            new_rows,
+            mut amount_file,
+        } = classify(connection, import_id, &prepared.valid, options, true)?;
+        record(connection, import_id, &new_rows, options)?;
         let mut errors = prepared.errors.clone();
-        let mut outcomes: BTreeMap<u32, PreviewRow> = BTreeMap::new();
-        let mut new_rows: Vec<(i64, u32, &PaymentValues)> = Vec::new();
-        let mut amount_file = Decimal::ZERO;
-        let total = prepared.valid.len() as u64;
-        for (index, (row, values)) in prepared.valid.iter().enumerate() {
-            let row = *row;
-            if index % 1000 == 0 {
-                options.check_cancelled()?;
-                if let Some(progress) = options.progress {
-                    progress(super::Progress {
-                        phase: super::Phase::Writing,
-                        done: index as u64,
-                        total,
-                    });
-                }
-            }
-            let Some(account) = accounts.get(&values.account_no) else {
-                errors.push(row_error(
-                    row,
-                    "account_no",
-                    &values.account_no,
-                    "unknown account",
-                ));
-                continue;
-            };
-            if account.status == "closed" {
-                errors.push(row_error(
-                    row,
-                    "account_no",
-                    &values.account_no,
-                    "the account is closed; import its history before closing it",
-                ));
-                continue;
-            }
-            let preview = |outcome| PreviewRow {
-                row,
-                account_no: values.account_no.clone(),
-                paid_on: values.paid_on,
-                amount: values.amount,
-                channel: values.channel,
-                receipt_no: values.receipt_no.clone(),
-                outcome,
-            };
-            if !values.receipt_no.is_empty() {
-                if let Some(before) = by_receipt.get(values.receipt_no.as_str()) {
-                    if before.account_id == account.id
-                        && before.paid_on == values.paid_on
-                        && before.amount == values.amount
-                        && before.channel == values.channel
-                    {
-                        outcomes.insert(row, preview("unchanged"));
-                    } else {
-                        errors.push(row_error(
-                            row,
-                            "receipt_no",
-                            &values.receipt_no,
-                            format!(
-                                "was imported before as a payment of {} by account {} on {} ({})",
-                                before.amount, before.account_no, before.paid_on, before.channel
-                            ),
-                        ));
-                    }
-                    continue;
-                }
-            } else {
-                let key = (
-                    account.id,
-                    values.paid_on,
-                    values.amount,
-                    values.channel.to_owned(),
-                );
-                // Each payment imported before without a number accounts
-                // for one equal row of the file.
-                if let Some(left) = unnumbered.get_mut(&key)
-                    && *left > 0
-                {
-                    *left -= 1;
-                    outcomes.insert(row, preview("unchanged"));
-                    continue;
-                }
-            }
-            amount_file += values.amount;
-            new_rows.push((account.id, row, values));
-            outcomes.insert(row, preview("new"));
-        }
-
-        for chunk in new_rows.chunks(2000) {
-            options.check_cancelled()?;
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(account_id, row, values)| {
-                    (
-                        imported_payments::account_id.eq(*account_id),
-                        imported_payments::paid_on.eq(values.paid_on),
-                        imported_payments::amount.eq(values.amount),
-                        imported_payments::channel.eq(values.channel),
-                        imported_payments::receipt_no.eq(&values.receipt_no),
-                        imported_payments::cashier.eq(&values.cashier),
-                        imported_payments::import_id.eq(import_id),
-                        imported_payments::import_row.eq(i32::try_from(*row).unwrap_or(i32::MAX)),
-                    )
-                })
-                .collect();
-            diesel::insert_into(imported_payments::table)
-                .values(&rows)
-                .execute(connection)?;
-        }
-
-        errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
-        let invalid = {
-            let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
-            rows.dedup();
-            rows.len() as u32
-        };
+        errors.extend(found);
+        let invalid = sort_errors(&mut errors);
         let count = |name: &str| outcomes.values().filter(|o| o.outcome == name).count() as u32;
         let counts = Counts {
             read: prepared.rows_read,
@@ -626,26 +718,13 @@ pub fn run(
             skipped: 0,
             invalid,
         };
-        #[derive(QueryableByName)]
-        struct Sum {
-            #[diesel(sql_type = Numeric)]
-            sum: Decimal,
-        }
-        let amount_db = sql_query(
-            "SELECT coalesce(sum(amount), 0) AS sum FROM imported_payments WHERE import_id = $1",
-        )
-        .bind::<BigInt, _>(import_id)
-        .get_result::<Sum>(connection)?
-        .sum;
         // Both to the fen, so that an empty import reads 0.00 as well.
         amount_file.rescale(2);
-        let mut amount_db = amount_db;
-        amount_db.rescale(2);
         let certificate = Certificate {
             import_id,
             counts,
             amount_file,
-            amount_db,
+            amount_db: amount_db(connection, import_id)?,
         };
         let preview = outcomes.into_values().take(50).collect();
         if options.dry_run {
@@ -654,6 +733,7 @@ pub fn run(
                 errors,
                 preview,
                 dry_run: true,
+                chunks: None,
             })));
         }
         if invalid > 0 && !options.partial {
@@ -663,17 +743,8 @@ pub fn run(
                 errors,
             }));
         }
-        let counts = &certificate.counts;
-        diesel::update(imports::table.find(import_id))
-            .set((
-                imports::status.eq("committed"),
-                imports::rows_read.eq(counts.read as i32),
-                imports::rows_new.eq(counts.new as i32),
-                imports::rows_unchanged.eq(counts.unchanged as i32),
-                imports::rows_rejected.eq(counts.invalid as i32),
-                imports::finished_at.eq(Some(chrono::Utc::now())),
-            ))
-            .execute(connection)?;
+        record_counts(connection, &certificate.counts, import_id)?;
+        let total = prepared.valid.len() as u64;
         if let Some(progress) = options.progress {
             progress(super::Progress {
                 phase: super::Phase::Writing,
@@ -687,6 +758,7 @@ pub fn run(
             errors,
             preview,
             dry_run: false,
+            chunks: None,
         })
     });
     match outcome {
@@ -694,6 +766,223 @@ pub fn run(
         Err(Stop::DryRun(report)) => Ok(*report),
         Err(Stop::Failed(error)) => Err(error),
     }
+}
+
+/// Marks an import committed with its counts.
+fn record_counts(
+    connection: &mut PgConnection,
+    counts: &Counts,
+    import_id: i64,
+) -> QueryResult<()> {
+    diesel::update(imports::table.find(import_id))
+        .set((
+            imports::status.eq("committed"),
+            imports::rows_read.eq(counts.read as i32),
+            imports::rows_new.eq(counts.new as i32),
+            imports::rows_unchanged.eq(counts.unchanged as i32),
+            imports::rows_rejected.eq(counts.invalid as i32),
+            imports::finished_at.eq(Some(chrono::Utc::now())),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Chunked commit of a huge history, as for accounts: the whole file is
+/// checked first exactly as a dry run does, then the valid rows are
+/// recorded in file order, `chunk_rows` at a time, each chunk in its own
+/// transaction with the position it reached and its counts; an
+/// unfinished chunked import of the same file and sheet is resumed after
+/// its position. A cancel or a failure rolls back the current chunk only.
+/// The certificate covers every chunk: the file's amounts of the rows the
+/// import recorded against the sum the database holds for it.
+pub fn run_chunked(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+    chunk_rows: u32,
+) -> Result<Report, ImportError> {
+    if chunk_rows == 0 {
+        return Err(ImportError::Other(
+            "chunk_rows: a chunk needs at least 1 row".to_owned(),
+        ));
+    }
+    let total = prepared.valid.len() as u64;
+    if let Some(progress) = options.progress {
+        progress(super::Progress {
+            phase: super::Phase::Validating,
+            done: 0,
+            total: 1,
+        });
+    }
+    let check = run_whole(
+        connection,
+        actor,
+        prepared,
+        &RunOptions {
+            dry_run: true,
+            chunk_rows: None,
+            progress: None,
+            ..*options
+        },
+    )?;
+    let mut errors = check.errors;
+    if check.certificate.counts.invalid > 0 && !options.partial {
+        return Err(ImportError::Invalid {
+            rows: check.certificate.counts.invalid,
+            counts: check.certificate.counts,
+            errors,
+        });
+    }
+    let super::chunks::Opened {
+        import_id,
+        resumed_from_row,
+        mut position,
+        chunks: mut chunks_done,
+    } = super::chunks::open(
+        connection,
+        &super::chunks::File {
+            kind: "payments",
+            file_name: options.file_name,
+            sha256: options.file_sha256,
+            sheet: &prepared.sheet,
+            policy: "fail",
+            created_by: &actor.username,
+        },
+        chunk_rows,
+    )?;
+    let start = prepared.valid.partition_point(|(row, _)| *row <= position);
+    let mut written = start as u64;
+    let report_written = |written| {
+        if let Some(progress) = options.progress {
+            progress(super::Progress {
+                phase: super::Phase::Writing,
+                done: written,
+                total,
+            });
+        }
+    };
+    report_written(written);
+    let mut committed_now = 0u32;
+    let mut preview: Vec<PreviewRow> = Vec::new();
+    for chunk in prepared.valid[start..].chunks(chunk_rows as usize) {
+        let stopped = |reason: ImportError| match reason {
+            ImportError::Cancelled => ImportError::CancelledAfter {
+                import_id,
+                through_row: position,
+                chunks: chunks_done,
+            },
+            other => ImportError::Interrupted {
+                import_id,
+                through_row: position,
+                chunks: chunks_done,
+                reason: other.to_string(),
+            },
+        };
+        if let Err(Stop::Failed(reason)) = options.check_cancelled() {
+            return Err(stopped(reason));
+        }
+        let through_row = chunk.last().map_or(position, |(row, _)| *row);
+        let outcome = connection.transaction::<Classified<'_>, Stop, _>(|connection| {
+            serialise(connection)?;
+            super::chunks::lock_position(connection, import_id, position).map_err(Stop::Failed)?;
+            let classified = classify(connection, import_id, chunk, options, false)?;
+            if let Some(first) = classified.errors.first()
+                && !options.partial
+            {
+                return Err(Stop::Failed(ImportError::Other(format!(
+                    "row {} {}: '{}' {} (the archive changed since the check)",
+                    first.row, first.field, first.value, first.reason
+                ))));
+            }
+            record(connection, import_id, &classified.new_rows, options)?;
+            let unchanged = classified
+                .outcomes
+                .values()
+                .filter(|o| o.outcome == "unchanged")
+                .count() as u32;
+            super::chunks::advance(
+                connection,
+                import_id,
+                through_row,
+                classified.new_rows.len() as u32,
+                unchanged,
+            )?;
+            options.check_cancelled()?;
+            Ok(classified)
+        });
+        match outcome {
+            Ok(classified) => {
+                errors.extend(classified.errors);
+                let room = 50usize.saturating_sub(preview.len());
+                preview.extend(classified.outcomes.into_values().take(room));
+            }
+            Err(Stop::Failed(reason)) => return Err(stopped(reason)),
+            Err(Stop::DryRun(_)) => {
+                return Err(stopped(ImportError::Other("unexpected dry run".to_owned())));
+            }
+        }
+        position = through_row;
+        chunks_done += 1;
+        committed_now += 1;
+        written += chunk.len() as u64;
+        report_written(written);
+    }
+    let invalid = sort_errors(&mut errors);
+    let certificate = connection
+        .transaction::<_, ImportError, _>(|connection| {
+            super::chunks::lock_position(connection, import_id, position)?;
+            let (new, unchanged): (i32, i32) = imports::table
+                .find(import_id)
+                .select((imports::rows_new, imports::rows_unchanged))
+                .first(connection)?;
+            let recorded: HashSet<i32> = imported_payments::table
+                .filter(imported_payments::import_id.eq(import_id))
+                .select(imported_payments::import_row)
+                .load::<i32>(connection)?
+                .into_iter()
+                .collect();
+            let mut amount_file: Decimal = prepared
+                .valid
+                .iter()
+                .filter(|(row, _)| recorded.contains(&i32::try_from(*row).unwrap_or(0)))
+                .map(|(_, v)| v.amount)
+                .sum();
+            amount_file.rescale(2);
+            let certificate = Certificate {
+                import_id,
+                counts: Counts {
+                    read: prepared.rows_read,
+                    new: u32::try_from(new).unwrap_or(0),
+                    updated: 0,
+                    unchanged: u32::try_from(unchanged).unwrap_or(0),
+                    skipped: 0,
+                    invalid,
+                },
+                amount_file,
+                amount_db: amount_db(connection, import_id)?,
+            };
+            record_counts(connection, &certificate.counts, import_id)?;
+            Ok(certificate)
+        })
+        .map_err(|reason| ImportError::Interrupted {
+            import_id,
+            through_row: position,
+            chunks: chunks_done,
+            reason: reason.to_string(),
+        })?;
+    Ok(Report {
+        certificate,
+        errors,
+        preview,
+        dry_run: false,
+        chunks: Some(super::Chunks {
+            chunk_rows,
+            committed: chunks_done,
+            committed_now,
+            resumed_from_row,
+        }),
+    })
 }
 
 /// One payment of an account's imported history, as the counter lists it.
