@@ -115,8 +115,11 @@ pub struct Chunks {
     /// Chunks this run committed.
     pub committed_now: u32,
     /// The sheet row an earlier, stopped run of this import had committed
-    /// through, when this run resumed it.
+    /// through, when this run resumed it (accounts and payments).
     pub resumed_from_row: Option<u32>,
+    /// Readings: the accounts (in account-number order) whose readings an
+    /// earlier, stopped run had committed, when this run resumed it.
+    pub resumed_after_accounts: Option<u32>,
 }
 
 /// Everything about importing one accounts file, for the CLI and the API.
@@ -135,7 +138,8 @@ pub struct FileImport<'a> {
     /// chunked mode the current chunk's).
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
     /// Commit in chunks of this many valid rows, resumable after a stop
-    /// (accounts and payments); `None` commits all or nothing.
+    /// (readings: in chunks of whole accounts, at least this many rows
+    /// each); `None` commits all or nothing.
     pub chunk_rows: Option<u32>,
 }
 
@@ -281,7 +285,6 @@ pub fn import_readings_file_named(
             progress(Progress { phase, done, total });
         }
     };
-    refuse_chunks(request)?;
     report(Phase::Reading, 0, 1);
     let sheet = source::read_sheet(request.path, request.sheet, &request.limits)?;
     report(Phase::Reading, 1, 1);
@@ -304,6 +307,7 @@ pub fn import_readings_file_named(
             partial: request.partial,
             progress: request.progress,
             cancel: request.cancel,
+            chunk_rows: request.chunk_rows,
         },
     );
     let errors: Vec<RowError> = match &outcome {
@@ -429,20 +433,6 @@ pub fn import_payments_file_named(
         .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
     }
     Ok((outcome?, prepared))
-}
-
-/// Readings commit all or nothing: a reading is checked against the
-/// account's readings before it (in date order, not file order), so a
-/// chunk boundary in the file cannot be a point to resume from.
-fn refuse_chunks(request: &FileImport<'_>) -> Result<(), FileImportError> {
-    if request.chunk_rows.is_some() {
-        return Err(accounts::ImportError::Other(
-            "chunked commits (chunk_rows) are available for accounts and payments imports only"
-                .to_owned(),
-        )
-        .into());
-    }
-    Ok(())
 }
 
 /// Saved column mappings (table `import_mappings`), stored as the TOML of

@@ -45,13 +45,15 @@ pub(crate) struct ImportArgs {
     report: Option<PathBuf>,
     /// Print the summary as one JSON object (rows_read, rows_new, …,
     /// balance_sum_file, balance_sum_db, arrears_sum_file, arrears_sum_db;
-    /// with --chunk-rows also chunks and resumed_from_row).
+    /// with --chunk-rows also chunks and resumed_from_row, for readings
+    /// resumed_after_accounts).
     #[arg(long)]
     json: bool,
     /// Commit the valid rows in chunks of N, each with its recorded
-    /// position (accounts and payments). A run that stopped (crash, kill, cancel)
-    /// is resumed automatically after its last committed row by importing
-    /// the same file again with --chunk-rows.
+    /// position (readings: whole accounts, at least N rows per chunk). A run
+    /// that stopped (crash, kill, cancel) is resumed automatically after its
+    /// last committed row (readings: account) by importing the same file
+    /// again with --chunk-rows.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     chunk_rows: Option<u32>,
 }
@@ -183,7 +185,12 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 }
             };
             if json {
-                show_chunks(report.chunks.as_ref(), report.certificate.import_id, true);
+                show_chunks(
+                    report.chunks.as_ref(),
+                    report.certificate.import_id,
+                    true,
+                    false,
+                );
             }
             if json {
                 let c = &report.certificate;
@@ -259,7 +266,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 println!("nothing was written (dry run)");
                 return Ok(ExitCode::SUCCESS);
             }
-            show_chunks(report.chunks.as_ref(), c.import_id, false);
+            show_chunks(report.chunks.as_ref(), c.import_id, false, false);
             println!("reconciliation certificate of import #{}:", c.import_id);
             println!(
                 "  balance (预存款): file {}  database {}",
@@ -426,6 +433,7 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
         value.to_string()
     };
     if json {
+        show_chunks(report.chunks.as_ref(), c.import_id, true, true);
         // Sums are decimal strings: exact to the litre, never floats.
         println!(
             "{}",
@@ -444,6 +452,10 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
                 "consumption_sum_db": (!report.dry_run).then(|| m3(c.consumption_db)),
                 "balanced": (!report.dry_run).then(|| c.balanced()),
                 "report": (!report.errors.is_empty()).then(|| error_path.display().to_string()),
+                "chunks": report.chunks.as_ref().map(|k| k.committed),
+                "chunks_now": report.chunks.as_ref().map(|k| k.committed_now),
+                "chunk_rows": report.chunks.as_ref().map(|k| k.chunk_rows),
+                "resumed_after_accounts": report.chunks.as_ref().and_then(|k| k.resumed_after_accounts),
                 "seconds": started.elapsed().as_secs_f64(),
             })
         );
@@ -487,6 +499,7 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    show_chunks(report.chunks.as_ref(), c.import_id, false, true);
     println!("reconciliation certificate of import #{}:", c.import_id);
     println!(
         "  consumption (用气量): file {} m³  database {} m³  {}",
@@ -524,7 +537,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
     };
     let c = &report.certificate;
     if json {
-        show_chunks(report.chunks.as_ref(), c.import_id, true);
+        show_chunks(report.chunks.as_ref(), c.import_id, true, false);
         // Sums are decimal strings: exact to the fen, never floats.
         println!(
             "{}",
@@ -590,7 +603,7 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    show_chunks(report.chunks.as_ref(), c.import_id, false);
+    show_chunks(report.chunks.as_ref(), c.import_id, false, false);
     println!("reconciliation certificate of import #{}:", c.import_id);
     println!(
         "  amount (实收金额): file {}  database {}  {}",
@@ -718,13 +731,23 @@ fn show_chunk(
 
 /// What a chunked import says about its chunks, for the human summary and
 /// (on stderr, beside the JSON) the resume.
-fn show_chunks(chunks: Option<&gascis_server::import::Chunks>, import_id: i64, json: bool) {
+fn show_chunks(
+    chunks: Option<&gascis_server::import::Chunks>,
+    import_id: i64,
+    json: bool,
+    by_account: bool,
+) {
     let Some(chunks) = chunks else {
         return;
     };
-    if let Some(row) = chunks.resumed_from_row {
+    let resumed_after = match (chunks.resumed_from_row, chunks.resumed_after_accounts) {
+        (Some(row), _) => Some(format!("row {row}")),
+        (None, Some(accounts)) => Some(format!("the readings of its first {accounts} account(s)")),
+        (None, None) => None,
+    };
+    if let Some(after) = resumed_after {
         let line = format!(
-            "resumed import #{import_id} after row {row}: {} earlier chunk(s) were kept, not written again",
+            "resumed import #{import_id} after {after}: {} earlier chunk(s) were kept, not written again",
             chunks.committed - chunks.committed_now
         );
         if json {
@@ -736,8 +759,12 @@ fn show_chunks(chunks: Option<&gascis_server::import::Chunks>, import_id: i64, j
     }
     if !json {
         println!(
-            "committed in {} chunk(s) of up to {} rows ({} in this run)",
-            chunks.committed, chunks.chunk_rows, chunks.committed_now
+            "committed in {} chunk(s) of {} {} rows ({} in this run)",
+            chunks.committed,
+            // Readings cut chunks between accounts only.
+            if by_account { "at least" } else { "up to" },
+            chunks.chunk_rows,
+            chunks.committed_now
         );
     }
 }

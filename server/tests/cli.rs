@@ -1048,22 +1048,127 @@ fn import_in_chunks_resumes_after_ctrl_c_and_a_kill_with_json() -> anyhow::Resul
     assert_eq!(paid["amount_sum_db"], "87.84");
     assert_eq!(paid["balanced"], true);
 
-    // Readings commit all or nothing.
-    let readings = run(&[
+    // A readings history commits in chunks of whole accounts: three
+    // readings each for 40 accounts, out of date order and spread over
+    // the file; Ctrl-C after two chunks, then a resume.
+    let readings = work.path().join("抄表记录.xlsx");
+    let months = ["2022-03-10", "2022-01-10", "2022-02-10"];
+    let owned: Vec<[String; 4]> = (0..3)
+        .flat_map(|m| {
+            (1..=40).map(move |i| {
+                [
+                    format!("{:06}", 200_000 + i),
+                    String::new(),
+                    months[m].to_owned(),
+                    format!("{}", [300, 100, 200][m] + i % 10),
+                ]
+            })
+        })
+        .collect();
+    let refs: Vec<[&str; 4]> = owned
+        .iter()
+        .map(|row| std::array::from_fn(|column| row[column].as_str()))
+        .collect();
+    readings_sheet(&readings, &refs)?;
+    let readings_file = path_str(&readings);
+    let (interrupted, said) = import_until(
+        &[
+            "import",
+            "readings",
+            readings_file,
+            "--data-dir",
+            data_dir,
+            "--chunk-rows",
+            "10",
+        ],
+        24,
+        nix::sys::signal::Signal::SIGINT,
+    )?;
+    assert!(!interrupted.success(), "{said}");
+    assert!(said.contains("was cancelled"), "{said}");
+    let accounts_done: u64 = said
+        .split("with the readings of the first ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no accounts to resume after: {said}"))?;
+    // Chunks of at least ten rows are four accounts of three readings.
+    assert!(
+        (8..40).contains(&accounts_done) && accounts_done.is_multiple_of(4),
+        "{said}"
+    );
+    let resumed = run(&[
         "import",
         "readings",
-        file,
+        readings_file,
         "--data-dir",
         data_dir,
         "--chunk-rows",
-        "10",
+        "7",
+        "--json",
     ])?;
-    assert!(!readings.status.success());
-    assert!(
-        text(&readings).contains("accounts and payments imports only"),
-        "{}",
-        text(&readings)
+    assert!(resumed.status.success(), "{}", text(&resumed));
+    let resumed_summary = summary(&resumed)?;
+    assert_eq!(
+        resumed_summary["resumed_after_accounts"], accounts_done,
+        "{resumed_summary}"
     );
+    assert!(resumed_summary["resumed_from_row"].is_null());
+    // Chunks of at least seven rows are three accounts.
+    let now = (40 - accounts_done).div_ceil(3);
+    assert_eq!(
+        [
+            &resumed_summary["chunks"],
+            &resumed_summary["chunks_now"],
+            &resumed_summary["chunk_rows"]
+        ],
+        [accounts_done / 4 + now, now, 7],
+        "{resumed_summary}"
+    );
+    assert_eq!(
+        [
+            &resumed_summary["rows_read"],
+            &resumed_summary["rows_new"],
+            &resumed_summary["rows_unchanged"],
+            &resumed_summary["rows_invalid"]
+        ],
+        [120, 120, 0, 0],
+        "every reading once: {resumed_summary}"
+    );
+    // Each account from 0 to its March reading: 40 × 300 + 4 × 45.
+    assert_eq!(resumed_summary["consumption_sum_file"], "12180.000");
+    assert_eq!(resumed_summary["consumption_sum_db"], "12180.000");
+    assert_eq!(resumed_summary["balanced"], true);
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr).contains(&format!(
+            "after the readings of its first {accounts_done} account(s)"
+        )),
+        "{}",
+        text(&resumed)
+    );
+    let again = run(&[
+        "import",
+        "readings",
+        readings_file,
+        "--data-dir",
+        data_dir,
+        "--chunk-rows",
+        "50",
+        "--json",
+    ])?;
+    assert!(again.status.success(), "{}", text(&again));
+    let again = summary(&again)?;
+    assert_eq!(
+        [
+            &again["rows_new"],
+            &again["rows_unchanged"],
+            &again["chunks"]
+        ],
+        [0, 120, 3],
+        "{again}"
+    );
+    assert_eq!(again["consumption_sum_db"], "0.000");
+
     let zero = run(&[
         "import",
         "accounts",

@@ -3,7 +3,8 @@
 //! after a cancel (between chunks or in the middle of one), a resume that
 //! continues after the recorded position and writes no row twice, and a
 //! finished file that changes nothing when imported again; the same for
-//! payments histories, over gRPC too.
+//! payments histories, over gRPC too; readings histories in chunks of
+//! whole accounts, resumed after the accounts committed.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -392,7 +393,7 @@ fn a_stopped_chunked_import_keeps_whole_chunks_and_resumes_after_them() -> anyho
 }
 
 #[test]
-fn chunks_are_refused_for_readings_and_invalid_files_write_nothing() -> anyhow::Result<()> {
+fn invalid_files_write_nothing_in_chunks_and_a_chunk_needs_a_row() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let keys = PiiKeys::generate();
     let work = tempfile::tempdir()?;
@@ -422,13 +423,6 @@ fn chunks_are_refused_for_readings_and_invalid_files_write_nothing() -> anyhow::
             "{table}"
         );
     }
-    let readings =
-        import::import_readings_file(&mut connection, &actor(), &request(&path, false, Some(5)));
-    let message = readings.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(
-        message.contains("accounts and payments imports only"),
-        "{message}"
-    );
     let zero = import::import_accounts_file(
         &mut connection,
         &keys,
@@ -473,15 +467,6 @@ async fn the_api_commits_in_chunks_on_request() -> anyhow::Result<()> {
         chunk_rows: 4,
         ..Default::default()
     };
-    let refused = client
-        .run_import(authed(run(pb::ImportKind::Readings), &token))
-        .await
-        .err();
-    assert_eq!(
-        refused.map(|s| s.code()),
-        Some(tonic::Code::InvalidArgument),
-        "readings commit all or nothing"
-    );
     let mut stream = client
         .run_import(authed(run(pb::ImportKind::Accounts), &token))
         .await?
@@ -895,5 +880,345 @@ async fn a_client_that_drops_a_chunked_run_keeps_its_chunks_and_resumes() -> any
     let rows = imports(&mut connection)?;
     assert_eq!(rows.len(), 1, "one import, resumed: {rows:?}");
     assert_eq!(rows[0].status, "committed");
+    server.shutdown().await
+}
+
+/// A readings history (户号, 抄表日期, 本次读数) of six monthly readings
+/// for each of `accounts`, the months out of date order in the file (April
+/// first) and each account's readings spread over it. Among them a
+/// reading below the month before (refused only in date order), a second
+/// reading of one account on one date, and an account nobody has.
+fn readings_out_of_order(path: &std::path::Path, accounts: &[String]) -> anyhow::Result<()> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (column, header) in ["户号", "抄表日期", "本次读数"].iter().enumerate() {
+        sheet.write_string(0, column as u16, *header)?;
+    }
+    let mut rows: Vec<[String; 3]> = Vec::new();
+    for month in [3usize, 0, 5, 1, 4, 2] {
+        for (index, account_no) in accounts.iter().enumerate() {
+            let reading = if index == 1 && month == 4 {
+                "5000".to_owned()
+            } else {
+                format!("{}.5", 10_000 + 25 * month + index)
+            };
+            rows.push([
+                account_no.clone(),
+                format!("2021-{:02}-10", month + 1),
+                reading,
+            ]);
+        }
+        if month == 0 {
+            rows.push(["99999999".into(), "2021-03-10".into(), "100".into()]);
+        }
+    }
+    if let Some(third) = accounts.get(2) {
+        rows.push([third.clone(), "2021-01-10".into(), "20000".into()]);
+    }
+    for (index, row) in rows.iter().enumerate() {
+        for (column, value) in row.iter().enumerate() {
+            sheet.write_string(index as u32 + 1, column as u16, value)?;
+        }
+    }
+    workbook.save(path)?;
+    Ok(())
+}
+
+/// The meter readings by account, date, value, consumption, status,
+/// source and file row, without ids or import numbers.
+fn meter_readings(connection: &mut PgConnection) -> anyhow::Result<Vec<String>> {
+    let rows: Vec<Payment> = sql_query(
+        "SELECT concat_ws(' | ', a.account_no, r.read_on, r.value, r.consumption, r.status, \
+                r.source, r.import_row) AS line \
+         FROM meter_readings r JOIN accounts a ON a.id = r.account_id ORDER BY line",
+    )
+    .load(connection)?;
+    Ok(rows.into_iter().map(|p| p.line).collect())
+}
+
+/// Ten accounts of a clean accounts ledger, imported; their numbers.
+fn ten_accounts(
+    connection: &mut PgConnection,
+    keys: &PiiKeys,
+    path: &std::path::Path,
+) -> anyhow::Result<Vec<String>> {
+    let accounts = ledger_fixtures::messy_accounts_ledger(
+        path,
+        &LedgerSpec {
+            rows: 25,
+            bad_every: 0,
+            ..LedgerSpec::default()
+        },
+    )?;
+    import::import_accounts_file(connection, keys, &actor(), &request(path, false, None))?;
+    Ok(accounts.valid_accounts.iter().take(10).cloned().collect())
+}
+
+#[test]
+fn a_readings_history_in_chunks_of_whole_accounts_is_the_all_or_nothing_one_and_resumes()
+-> anyhow::Result<()> {
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let whole_db = TestDb::new()?;
+    let chunked_db = TestDb::new()?;
+    let mut whole_connection = whole_db.app()?;
+    let mut connection = chunked_db.app()?;
+    let accounts_path = work.path().join("台账.xlsx");
+    let numbers = ten_accounts(&mut whole_connection, &keys, &accounts_path)?;
+    ten_accounts(&mut connection, &keys, &accounts_path)?;
+    let path = work.path().join("抄表记录.xlsx");
+    readings_out_of_order(&path, &numbers)?;
+    let (whole, _) =
+        import::import_readings_file(&mut whole_connection, &actor(), &request(&path, true, None))?;
+    // 60 readings and an unknown account's; refused: the reading below
+    // its month before, the second reading on one date, the unknown account.
+    assert_eq!(
+        (
+            whole.certificate.counts.read,
+            whole.certificate.counts.new,
+            whole.certificate.counts.invalid
+        ),
+        (62, 59, 3),
+        "{:?}",
+        whole.errors
+    );
+    assert!(whole.certificate.balanced());
+
+    // Chunks of at least 10 rows hold two accounts (six readings each);
+    // stopped once two chunks are committed.
+    let cancel = AtomicBool::new(false);
+    let written = std::sync::Mutex::new(Vec::new());
+    let after_two = |p: import::Progress| {
+        if p.phase == import::Phase::Writing {
+            written
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(p.done);
+            if p.done >= 24 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        }
+    };
+    let mut run = request(&path, true, Some(10));
+    run.progress = Some(&after_two);
+    run.cancel = Some(&cancel);
+    let stopped = import::import_readings_file(&mut connection, &actor(), &run);
+    let Err(import::FileImportError::Import(ImportError::CancelledAfterAccounts {
+        import_id,
+        accounts: 4,
+        chunks: 2,
+    })) = stopped
+    else {
+        panic!(
+            "expected a cancel after two chunks of two accounts: {:?}",
+            stopped.err()
+        );
+    };
+    assert_eq!(
+        written
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone(),
+        vec![0, 12, 24]
+    );
+    // Exactly the readings of the first four accounts in account-number
+    // order, each account whole, as the all-or-nothing import has them.
+    let mut sorted: Vec<String> = numbers.clone();
+    sorted.push("99999999".to_owned());
+    sorted.sort();
+    let first_four: Vec<&String> = sorted.iter().take(4).collect();
+    let expected_so_far: Vec<String> = meter_readings(&mut whole_connection)?
+        .into_iter()
+        .filter(|line| {
+            first_four
+                .iter()
+                .any(|account| line.starts_with(&format!("{account} | ")))
+        })
+        .collect();
+    assert!(!expected_so_far.is_empty());
+    assert_eq!(meter_readings(&mut connection)?, expected_so_far);
+    // After the accounts import: the readings import.
+    assert_eq!(
+        imports(&mut connection)?[1..],
+        [ImportRow {
+            status: "partial".into(),
+            chunk_rows: Some(10),
+            committed_through_row: 4,
+            chunks_done: 2,
+        }],
+        "the position of a readings import counts accounts"
+    );
+
+    // Resumed in chunks of at least 7 rows: every reading once.
+    let (chunked, prepared) =
+        import::import_readings_file(&mut connection, &actor(), &request(&path, true, Some(7)))?;
+    let (a, b) = (&whole.certificate, &chunked.certificate);
+    assert_eq!(b.import_id, import_id);
+    assert_eq!(a.counts, b.counts);
+    assert_eq!(
+        (a.consumption_file, a.consumption_db),
+        (b.consumption_file, b.consumption_db)
+    );
+    assert!(b.balanced(), "{b:?}");
+    assert_eq!(whole.errors, chunked.errors);
+    let accounts_in_file = prepared
+        .valid
+        .iter()
+        .map(|(_, v)| v.account_no.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    assert_eq!(accounts_in_file, 11);
+    let chunks = chunked.chunks.clone();
+    let now = chunks.as_ref().map_or(0, |k| k.committed_now);
+    // Six accounts of six readings left, two per chunk, then the unknown
+    // account's single row on its own (the accounts ran out).
+    assert_eq!(now, 4);
+    assert_eq!(
+        chunks.map(|k| (k.committed, k.resumed_after_accounts, k.resumed_from_row)),
+        Some((2 + now, Some(4), None))
+    );
+    assert_eq!(
+        meter_readings(&mut connection)?,
+        meter_readings(&mut whole_connection)?
+    );
+    // After the accounts import: the readings import.
+    assert_eq!(
+        imports(&mut connection)?[1..],
+        [ImportRow {
+            status: "committed".into(),
+            chunk_rows: Some(7),
+            committed_through_row: 11,
+            chunks_done: (2 + now) as i32,
+        }]
+    );
+
+    // Finished: the file again, chunked or not, changes nothing.
+    for chunk_rows in [Some(25), None] {
+        let (same, _) = import::import_readings_file(
+            &mut connection,
+            &actor(),
+            &request(&path, true, chunk_rows),
+        )?;
+        assert_eq!(
+            (
+                same.certificate.counts.new,
+                same.certificate.counts.unchanged,
+                same.certificate.consumption_db
+            ),
+            (0, 59, rust_decimal::Decimal::ZERO),
+            "{chunk_rows:?}"
+        );
+        assert_eq!(
+            meter_readings(&mut connection)?,
+            meter_readings(&mut whole_connection)?
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_commits_readings_in_chunks_of_accounts_and_resumes_after_them()
+-> anyhow::Result<()> {
+    use gascis_common::{
+        Role,
+        proto::v1::{self as pb, import_service_client::ImportServiceClient},
+    };
+    use gascis_testkit::{TestServer, authed};
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let keys = PiiKeys::generate();
+    let work = tempfile::tempdir()?;
+    let mut connection = server.db.app()?;
+    let numbers = ten_accounts(&mut connection, &keys, &work.path().join("台账.xlsx"))?;
+    let path = work.path().join("抄表记录.xlsx");
+    readings_out_of_order(&path, &numbers)?;
+    // A run on the server's own console stopped after two chunks of two
+    // accounts: the upload of the same file resumes it.
+    let cancel = AtomicBool::new(false);
+    let after_two = |p: import::Progress| {
+        if p.phase == import::Phase::Writing && p.done >= 24 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut run = request(&path, true, Some(10));
+    run.progress = Some(&after_two);
+    run.cancel = Some(&cancel);
+    let stopped = import::import_readings_file(&mut connection, &actor(), &run);
+    assert!(
+        matches!(
+            stopped,
+            Err(import::FileImportError::Import(
+                ImportError::CancelledAfterAccounts {
+                    accounts: 4,
+                    chunks: 2,
+                    ..
+                }
+            ))
+        ),
+        "{:?}",
+        stopped.err()
+    );
+
+    let mut client = ImportServiceClient::new(server.channel().await?);
+    let uploaded = client
+        .upload_import_file(authed(
+            tokio_stream::iter(vec![pb::FileChunk {
+                file_name: "抄表记录.xlsx".into(),
+                data: std::fs::read(&path)?,
+            }]),
+            &token,
+        ))
+        .await?
+        .into_inner();
+    let request = pb::RunImportRequest {
+        upload_id: uploaded.upload_id,
+        kind: pb::ImportKind::Readings as i32,
+        partial: true,
+        chunk_rows: 10,
+        ..Default::default()
+    };
+    let mut run_once = async |request: pb::RunImportRequest| -> anyhow::Result<_> {
+        let mut stream = client
+            .run_import(authed(request, &token))
+            .await?
+            .into_inner();
+        let mut written = Vec::new();
+        let mut report = None;
+        while let Some(event) = stream.message().await? {
+            match event.event {
+                Some(pb::run_import_event::Event::Progress(p)) if p.phase == "writing" => {
+                    written.push(p.done)
+                }
+                Some(pb::run_import_event::Event::Report(r)) => report = Some(r),
+                _ => {}
+            }
+        }
+        Ok((report.ok_or_else(|| anyhow::anyhow!("no report"))?, written))
+    };
+    let (report, written) = run_once(request.clone()).await?;
+    assert_eq!(
+        (report.rows_new, report.rows_invalid),
+        (59, 3),
+        "{report:?}"
+    );
+    assert!(report.balanced, "{report:?}");
+    assert_eq!(report.consumption_file, report.consumption_db);
+    // Six accounts of six readings left (two per chunk), then the
+    // unknown account's single row.
+    assert_eq!(report.chunks, 2 + 4);
+    assert_eq!(report.resumed_after_accounts, Some(4));
+    assert_eq!(report.resumed_from_row, None);
+    assert_eq!(written, vec![24, 36, 48, 60, 61]);
+
+    // Finished: the same upload again is a new import that writes nothing.
+    let (again, _) = run_once(request).await?;
+    assert_eq!((again.rows_new, again.rows_unchanged), (0, 59));
+    assert_eq!(again.resumed_after_accounts, None);
+    assert_eq!(again.consumption_db, "0.000");
+    assert_ne!(again.import_id, report.import_id);
+    drop(connection);
     server.shutdown().await
 }

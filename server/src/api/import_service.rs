@@ -211,6 +211,12 @@ fn readings_report_to_wire(
         } else {
             m3(c.consumption_db)
         },
+        chunks: report.chunks.as_ref().map_or(0, |k| k.committed as i32),
+        resumed_after_accounts: report
+            .chunks
+            .as_ref()
+            .and_then(|k| k.resumed_after_accounts)
+            .map(|accounts| accounts as i32),
         ..pb::ImportReport::default()
     }
 }
@@ -420,13 +426,6 @@ impl ImportService for ImportApi {
         let caller = Caller::of(&request)?.clone();
         let input = request.into_inner();
         let kind = kind_from_wire(input.kind)?;
-        if input.chunk_rows > 0 && kind == ImportKind::Readings {
-            return Err(Error::invalid(
-                "chunk_rows",
-                "chunked commits are available for accounts and payments imports only",
-            )
-            .into());
-        }
         let policy = match pb::ImportPolicy::try_from(input.policy) {
             Ok(pb::ImportPolicy::Update) => Policy::Update,
             Ok(pb::ImportPolicy::Skip) => Policy::Skip,

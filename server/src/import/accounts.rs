@@ -71,6 +71,27 @@ pub enum ImportError {
         chunks: u32,
         reason: String,
     },
+    /// A chunked readings import cancelled between or during chunks: its
+    /// position is a count of accounts (in account-number order), not a row.
+    #[error(
+        "import #{import_id} was cancelled: the chunk in progress was rolled back; {chunks} chunk(s) with the readings of the first {accounts} account(s) stay committed; import the same file again in chunks to resume after them"
+    )]
+    CancelledAfterAccounts {
+        import_id: i64,
+        accounts: u32,
+        chunks: u32,
+    },
+    /// A chunked readings import stopped by a failure; its committed
+    /// chunks stay.
+    #[error(
+        "import #{import_id} stopped: {reason}; the chunk in progress was rolled back; {chunks} chunk(s) with the readings of the first {accounts} account(s) stay committed; import the same file again in chunks to resume after them"
+    )]
+    InterruptedAfterAccounts {
+        import_id: i64,
+        accounts: u32,
+        chunks: u32,
+        reason: String,
+    },
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
     #[error("{0}")]
@@ -1638,6 +1659,7 @@ pub fn run_chunked(
             committed: chunks_done,
             committed_now,
             resumed_from_row,
+            resumed_after_accounts: None,
         }),
     })
 }

@@ -633,8 +633,9 @@ fn serialise(connection: &mut PgConnection) -> QueryResult<()> {
 }
 
 /// Sorted by row and field; a problem found twice (by the whole-file
-/// check and again by its chunk) is listed once.
-fn sort_errors(errors: &mut Vec<RowError>) -> u32 {
+/// check and again by its chunk) is listed once. Shared with the readings
+/// import.
+pub(super) fn sort_errors(errors: &mut Vec<RowError>) -> u32 {
     errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
     let mut seen = HashSet::new();
     errors.retain(|e| seen.insert((e.row, e.field.clone(), e.value.clone(), e.reason.clone())));
@@ -981,6 +982,7 @@ pub fn run_chunked(
             committed: chunks_done,
             committed_now,
             resumed_from_row,
+            resumed_after_accounts: None,
         }),
     })
 }

@@ -1,7 +1,8 @@
 //! Import of meter-reading histories: one row per account and reading
 //! date. Imported readings were billed in the old system; they only mark
 //! where the first bill of this system starts, and they skip the anomaly
-//! queue (a reading below the previous one is still a wrong row).
+//! queue (a reading below the previous one is still a wrong row). All at
+//! once, or for huge histories in resumable chunks of whole accounts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -268,6 +269,9 @@ pub struct RunOptions<'a> {
     pub partial: bool,
     pub progress: Option<super::ProgressFn<'a>>,
     pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Record the valid rows in resumable chunks of whole accounts, each of
+    /// at least this many rows; `None` records all or nothing.
+    pub chunk_rows: Option<u32>,
 }
 
 impl RunOptions<'_> {
@@ -318,6 +322,8 @@ pub struct Report {
     /// The first rows' outcomes, in file order.
     pub preview: Vec<PreviewRow>,
     pub dry_run: bool,
+    /// How a chunked import went; `None` for all or nothing and dry runs.
+    pub chunks: Option<super::Chunks>,
 }
 
 enum Stop {
@@ -400,9 +406,344 @@ fn row_error(
     }
 }
 
-/// Validates every row against the database and records the new ones, in
-/// one transaction: a dry run, a refusal or a cancel rolls everything back.
-/// Rows are recorded per account in date order.
+/// The valid rows in the order they are recorded: per account (by account
+/// number), in date order. Each reading is checked against the account's
+/// readings before it, so this order, not the file's, decides; a chunked
+/// import cuts it between accounts only.
+fn recording_order(prepared: &Prepared) -> Vec<&(u32, ReadingValues)> {
+    let mut order: Vec<&(u32, ReadingValues)> = prepared.valid.iter().collect();
+    order.sort_by(|(row_a, a), (row_b, b)| {
+        (&a.account_no, a.read_on, row_a).cmp(&(&b.account_no, b.read_on, row_b))
+    });
+    order
+}
+
+/// The rows of one pass against the database: their problems, their
+/// outcomes, and the consumption the file gives the new ones.
+struct Written {
+    errors: Vec<RowError>,
+    outcomes: BTreeMap<u32, PreviewRow>,
+    consumption_file: Decimal,
+}
+
+/// Checks `rows` (whole accounts, in [`recording_order`]) against the
+/// database and records the new ones under import `import_id`, each in a
+/// savepoint: a refused row leaves the others intact.
+fn write_rows(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    rules: &Rules,
+    import_id: i64,
+    rows: &[&(u32, ReadingValues)],
+    options: &RunOptions<'_>,
+    report_progress: bool,
+) -> Result<Written, Stop> {
+    let numbers: Vec<String> = rows
+        .iter()
+        .map(|(_, v)| v.account_no.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let accounts: HashMap<String, AccountRow> =
+        sql_query("SELECT id, account_no, status FROM accounts WHERE account_no = ANY($1)")
+            .bind::<Array<Text>, _>(&numbers)
+            .load::<AccountRow>(connection)?
+            .into_iter()
+            .map(|a| (a.account_no.clone(), a))
+            .collect();
+    let ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
+    let installed = installed_meters(connection, &ids)?;
+    // Every meter an account has or had.
+    let known: Vec<KnownMeter> = sql_query(
+        "SELECT DISTINCT x.account_id, m.id AS meter_id, m.meter_no FROM meters m JOIN \
+           (SELECT id AS meter_id, account_id FROM meters WHERE account_id = ANY($1) \
+            UNION SELECT meter_id, account_id FROM meter_events WHERE account_id = ANY($1)) x \
+         ON x.meter_id = m.id",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .load(connection)?;
+    let known_numbers: HashSet<(i64, &str)> = known
+        .iter()
+        .map(|k| (k.account_id, k.meter_no.as_str()))
+        .collect();
+    let latest: HashMap<i64, LatestReading> = sql_query(format!(
+        "SELECT DISTINCT ON (account_id) account_id, meter_id, read_on, value, source \
+         FROM meter_readings WHERE account_id = ANY($1) AND status IN {} \
+         ORDER BY account_id, read_on DESC, id DESC",
+        readings::USABLE
+    ))
+    .bind::<Array<BigInt>, _>(&ids)
+    .load::<LatestReading>(connection)?
+    .into_iter()
+    .map(|r| (r.account_id, r))
+    .collect();
+    #[derive(QueryableByName)]
+    struct Imported {
+        #[diesel(sql_type = BigInt)]
+        account_id: i64,
+        #[diesel(sql_type = Date)]
+        read_on: NaiveDate,
+        #[diesel(sql_type = Numeric)]
+        value: Decimal,
+    }
+    let imported: HashMap<(i64, NaiveDate), Decimal> = sql_query(format!(
+        "SELECT account_id, read_on, value FROM meter_readings \
+         WHERE account_id = ANY($1) AND source = 'import' AND status IN {}",
+        readings::USABLE
+    ))
+    .bind::<Array<BigInt>, _>(&ids)
+    .load::<Imported>(connection)?
+    .into_iter()
+    .map(|r| ((r.account_id, r.read_on), r.value))
+    .collect();
+
+    let mut errors = Vec::new();
+    let mut outcomes: BTreeMap<u32, PreviewRow> = BTreeMap::new();
+    // The last value consumption runs from, per account (file side).
+    let mut previous: HashMap<i64, Decimal> = HashMap::new();
+    let mut consumption_file = Decimal::ZERO;
+    let total = rows.len() as u64;
+    for (index, (row, values)) in rows.iter().copied().enumerate() {
+        let row = *row;
+        if index % 1000 == 0 {
+            options.check_cancelled()?;
+            if let Some(progress) = options.progress
+                && report_progress
+            {
+                progress(super::Progress {
+                    phase: super::Phase::Writing,
+                    done: index as u64,
+                    total,
+                });
+            }
+        }
+        let Some(account) = accounts.get(&values.account_no) else {
+            errors.push(row_error(
+                row,
+                "account_no",
+                &values.account_no,
+                "unknown account",
+            ));
+            continue;
+        };
+        if account.status == "closed" {
+            errors.push(row_error(
+                row,
+                "account_no",
+                &values.account_no,
+                "the account is closed; it takes no readings",
+            ));
+            continue;
+        }
+        if !values.meter_no.is_empty()
+            && !known_numbers.contains(&(account.id, values.meter_no.as_str()))
+        {
+            errors.push(row_error(
+                row,
+                "meter_no",
+                &values.meter_no,
+                format!("is not a meter account {} has or had", values.account_no),
+            ));
+            continue;
+        }
+        if let Some(value) = imported.get(&(account.id, values.read_on)) {
+            if *value == values.reading {
+                outcomes.insert(
+                    row,
+                    PreviewRow {
+                        row,
+                        account_no: values.account_no.clone(),
+                        read_on: values.read_on,
+                        reading: values.reading,
+                        outcome: "unchanged",
+                        consumption: None,
+                    },
+                );
+            } else {
+                errors.push(row_error(
+                    row,
+                    "reading",
+                    values.reading.to_string(),
+                    format!(
+                        "a reading of {value} on {} was imported before",
+                        values.read_on
+                    ),
+                ));
+            }
+            continue;
+        }
+        if let Some(last) = latest.get(&account.id)
+            && values.read_on <= last.read_on
+        {
+            errors.push(row_error(
+                row,
+                "read_on",
+                values.read_on.to_string(),
+                format!(
+                    "is not after the account's latest reading ({} on {}, {})",
+                    last.value, last.read_on, last.source
+                ),
+            ));
+            continue;
+        }
+        let Some(meter) = installed.get(&account.id) else {
+            errors.push(row_error(
+                row,
+                "account_no",
+                &values.account_no,
+                "the account has no installed meter",
+            ));
+            continue;
+        };
+        if values.read_on < meter.installed_on
+            && known
+                .iter()
+                .any(|k| k.account_id == account.id && k.meter_id != meter.id)
+        {
+            errors.push(row_error(
+                row,
+                "read_on",
+                values.read_on.to_string(),
+                format!(
+                    "is before the current meter was installed on {}; it belongs to an earlier meter",
+                    meter.installed_on
+                ),
+            ));
+            continue;
+        }
+        let reading = NewReading {
+            account_id: account.id,
+            value: values.reading,
+            read_at: read_at(values.read_on),
+            source: Source::Import,
+            idempotency_key: None,
+        };
+        // A savepoint per row: a refused row leaves the others intact.
+        let recorded = connection.transaction::<_, Error, _>(|connection| {
+            readings::record_in(connection, actor, rules, &reading)
+        });
+        match recorded {
+            Ok(recorded) => {
+                sql_query(
+                    "UPDATE meter_readings SET import_id = $1, import_row = $2 WHERE id = $3",
+                )
+                .bind::<BigInt, _>(import_id)
+                .bind::<Integer, _>(i32::try_from(row).unwrap_or(i32::MAX))
+                .bind::<BigInt, _>(recorded.id)
+                .execute(connection)?;
+                let from = previous.get(&account.id).copied().unwrap_or_else(|| {
+                    start_value(
+                        latest.get(&account.id).map(|l| (l.meter_id, l.value)),
+                        meter,
+                    )
+                });
+                consumption_file += file_consumption(from, values.reading, meter);
+                previous.insert(account.id, values.reading);
+                outcomes.insert(
+                    row,
+                    PreviewRow {
+                        row,
+                        account_no: values.account_no.clone(),
+                        read_on: values.read_on,
+                        reading: values.reading,
+                        outcome: "new",
+                        consumption: recorded.consumption,
+                    },
+                );
+            }
+            Err(Error::InvalidArgument { field, message }) => {
+                let (field, value) = match field.as_str() {
+                    "read_at" => ("read_on", values.read_on.to_string()),
+                    _ => ("reading", values.reading.to_string()),
+                };
+                errors.push(row_error(row, field, value, message));
+            }
+            Err(Error::Refused(message) | Error::NotFound(message)) => {
+                errors.push(row_error(row, "row", String::new(), message));
+            }
+            Err(other) => return Err(Stop::Failed(ImportError::Other(other.to_string()))),
+        }
+    }
+    Ok(Written {
+        errors,
+        outcomes,
+        consumption_file,
+    })
+}
+
+/// The installed meter of each account.
+fn installed_meters(
+    connection: &mut PgConnection,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, InstalledMeter>> {
+    Ok(sql_query(
+        "SELECT id, account_id, digits, initial_reading, installed_on FROM meters \
+         WHERE account_id = ANY($1) AND installed",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .load::<InstalledMeter>(connection)?
+    .into_iter()
+    .map(|m| (m.account_id, m))
+    .collect())
+}
+
+/// Where the file's consumption of an account's first imported reading
+/// runs from: the reading before it when that was on the installed meter,
+/// otherwise the meter's initial reading.
+fn start_value(before: Option<(i64, Decimal)>, meter: &InstalledMeter) -> Decimal {
+    match before {
+        Some((meter_id, value)) if meter_id == meter.id => value,
+        _ => meter.initial_reading,
+    }
+}
+
+/// The consumption from `from` to `to` on the meter's register (which
+/// may have rolled over), as the file alone gives it.
+fn file_consumption(from: Decimal, to: Decimal, meter: &InstalledMeter) -> Decimal {
+    readings::register_consumption(from, to, meter.digits)
+        .map(|(used, _)| used)
+        .unwrap_or_default()
+}
+
+/// The consumption the database recorded for an import.
+fn consumption_db(connection: &mut PgConnection, import_id: i64) -> QueryResult<Decimal> {
+    #[derive(QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = Numeric)]
+        sum: Decimal,
+    }
+    Ok(sql_query(
+        "SELECT coalesce(sum(consumption), 0) AS sum FROM meter_readings WHERE import_id = $1",
+    )
+    .bind::<BigInt, _>(import_id)
+    .get_result::<Sum>(connection)?
+    .sum)
+}
+
+/// Marks an import committed with its counts.
+fn record_counts(
+    connection: &mut PgConnection,
+    counts: &Counts,
+    import_id: i64,
+) -> QueryResult<()> {
+    diesel::update(imports::table.find(import_id))
+        .set((
+            imports::status.eq("committed"),
+            imports::rows_read.eq(counts.read as i32),
+            imports::rows_new.eq(counts.new as i32),
+            imports::rows_unchanged.eq(counts.unchanged as i32),
+            imports::rows_rejected.eq(counts.invalid as i32),
+            imports::finished_at.eq(Some(chrono::Utc::now())),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Validates every row against the database and records the new ones,
+/// per account in date order. All or nothing by default, in one
+/// transaction: a dry run, a refusal or a cancel rolls everything back.
+/// With `chunk_rows`, in resumable chunks of whole accounts (see
+/// [`run_chunked`]).
 pub fn run(
     connection: &mut PgConnection,
     actor: &Actor,
@@ -410,7 +751,41 @@ pub fn run(
     prepared: &Prepared,
     options: &RunOptions<'_>,
 ) -> Result<Report, ImportError> {
+    match options.chunk_rows {
+        Some(chunk_rows) if !options.dry_run => {
+            run_chunked(connection, actor, rules, prepared, options, chunk_rows)
+        }
+        _ => run_whole(connection, actor, rules, prepared, options, false),
+    }
+}
+
+/// The all-or-nothing import, or a dry run. `as_before_resume` (dry runs
+/// only) makes the readings of an unfinished chunked import of the same
+/// file unusable for the run's transaction, which is rolled back: the
+/// whole-file check of a resumed chunked import then sees the archive as
+/// its first run did and gives the same verdicts for the accounts already
+/// committed, instead of finding their readings "imported before".
+fn run_whole(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    rules: &Rules,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+    as_before_resume: bool,
+) -> Result<Report, ImportError> {
     let outcome = connection.transaction::<Report, Stop, _>(|connection| {
+        if as_before_resume && options.dry_run {
+            sql_query(format!(
+                "UPDATE meter_readings SET status = 'rejected' \
+                 WHERE status IN {} AND import_id IN (SELECT id FROM imports \
+                   WHERE kind = 'readings' AND status = 'partial' AND policy = 'fail' \
+                     AND file_sha256 = $1 AND sheet = $2)",
+                readings::USABLE
+            ))
+            .bind::<diesel::sql_types::Bytea, _>(options.file_sha256)
+            .bind::<Text, _>(&prepared.sheet)
+            .execute(connection)?;
+        }
         let import_id: i64 = diesel::insert_into(imports::table)
             .values((
                 imports::kind.eq("readings"),
@@ -424,250 +799,16 @@ pub fn run(
             ))
             .returning(imports::id)
             .get_result(connection)?;
-        let numbers: Vec<String> = prepared
-            .valid
-            .iter()
-            .map(|(_, v)| v.account_no.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let accounts: HashMap<String, AccountRow> =
-            sql_query("SELECT id, account_no, status FROM accounts WHERE account_no = ANY($1)")
-                .bind::<Array<Text>, _>(&numbers)
-                .load::<AccountRow>(connection)?
-                .into_iter()
-                .map(|a| (a.account_no.clone(), a))
-                .collect();
-        let ids: Vec<i64> = accounts.values().map(|a| a.id).collect();
-        let installed: HashMap<i64, InstalledMeter> = sql_query(
-            "SELECT id, account_id, digits, initial_reading, installed_on FROM meters \
-             WHERE account_id = ANY($1) AND installed",
-        )
-        .bind::<Array<BigInt>, _>(&ids)
-        .load::<InstalledMeter>(connection)?
-        .into_iter()
-        .map(|m| (m.account_id, m))
-        .collect();
-        // Every meter an account has or had.
-        let known: Vec<KnownMeter> = sql_query(
-            "SELECT DISTINCT x.account_id, m.id AS meter_id, m.meter_no FROM meters m JOIN \
-               (SELECT id AS meter_id, account_id FROM meters WHERE account_id = ANY($1) \
-                UNION SELECT meter_id, account_id FROM meter_events WHERE account_id = ANY($1)) x \
-             ON x.meter_id = m.id",
-        )
-        .bind::<Array<BigInt>, _>(&ids)
-        .load(connection)?;
-        let known_numbers: HashSet<(i64, &str)> = known
-            .iter()
-            .map(|k| (k.account_id, k.meter_no.as_str()))
-            .collect();
-        let latest: HashMap<i64, LatestReading> = sql_query(format!(
-            "SELECT DISTINCT ON (account_id) account_id, meter_id, read_on, value, source \
-             FROM meter_readings WHERE account_id = ANY($1) AND status IN {} \
-             ORDER BY account_id, read_on DESC, id DESC",
-            readings::USABLE
-        ))
-        .bind::<Array<BigInt>, _>(&ids)
-        .load::<LatestReading>(connection)?
-        .into_iter()
-        .map(|r| (r.account_id, r))
-        .collect();
-        #[derive(QueryableByName)]
-        struct Imported {
-            #[diesel(sql_type = BigInt)]
-            account_id: i64,
-            #[diesel(sql_type = Date)]
-            read_on: NaiveDate,
-            #[diesel(sql_type = Numeric)]
-            value: Decimal,
-        }
-        let imported: HashMap<(i64, NaiveDate), Decimal> = sql_query(format!(
-            "SELECT account_id, read_on, value FROM meter_readings \
-             WHERE account_id = ANY($1) AND source = 'import' AND status IN {}",
-            readings::USABLE
-        ))
-        .bind::<Array<BigInt>, _>(&ids)
-        .load::<Imported>(connection)?
-        .into_iter()
-        .map(|r| ((r.account_id, r.read_on), r.value))
-        .collect();
-
-        let mut order: Vec<&(u32, ReadingValues)> = prepared.valid.iter().collect();
-        order.sort_by(|(row_a, a), (row_b, b)| {
-            (&a.account_no, a.read_on, row_a).cmp(&(&b.account_no, b.read_on, row_b))
-        });
-        let mut errors = prepared.errors.clone();
-        let mut outcomes: BTreeMap<u32, PreviewRow> = BTreeMap::new();
-        // The last value consumption runs from, per account (file side).
-        let mut previous: HashMap<i64, Decimal> = HashMap::new();
-        let mut consumption_file = Decimal::ZERO;
+        let order = recording_order(prepared);
         let total = order.len() as u64;
-        for (index, (row, values)) in order.into_iter().enumerate() {
-            let row = *row;
-            if index % 1000 == 0 {
-                options.check_cancelled()?;
-                if let Some(progress) = options.progress {
-                    progress(super::Progress {
-                        phase: super::Phase::Writing,
-                        done: index as u64,
-                        total,
-                    });
-                }
-            }
-            let Some(account) = accounts.get(&values.account_no) else {
-                errors.push(row_error(row, "account_no", &values.account_no, "unknown account"));
-                continue;
-            };
-            if account.status == "closed" {
-                errors.push(row_error(
-                    row,
-                    "account_no",
-                    &values.account_no,
-                    "the account is closed; it takes no readings",
-                ));
-                continue;
-            }
-            if !values.meter_no.is_empty()
-                && !known_numbers.contains(&(account.id, values.meter_no.as_str()))
-            {
-                errors.push(row_error(
-                    row,
-                    "meter_no",
-                    &values.meter_no,
-                    format!(
-                        "is not a meter account {} has or had",
-                        values.account_no
-                    ),
-                ));
-                continue;
-            }
-            if let Some(value) = imported.get(&(account.id, values.read_on)) {
-                if *value == values.reading {
-                    outcomes.insert(
-                        row,
-                        PreviewRow {
-                            row,
-                            account_no: values.account_no.clone(),
-                            read_on: values.read_on,
-                            reading: values.reading,
-                            outcome: "unchanged",
-                            consumption: None,
-                        },
-                    );
-                } else {
-                    errors.push(row_error(
-                        row,
-                        "reading",
-                        values.reading.to_string(),
-                        format!(
-                            "a reading of {value} on {} was imported before",
-                            values.read_on
-                        ),
-                    ));
-                }
-                continue;
-            }
-            if let Some(last) = latest.get(&account.id)
-                && values.read_on <= last.read_on
-            {
-                errors.push(row_error(
-                    row,
-                    "read_on",
-                    values.read_on.to_string(),
-                    format!(
-                        "is not after the account's latest reading ({} on {}, {})",
-                        last.value, last.read_on, last.source
-                    ),
-                ));
-                continue;
-            }
-            let Some(meter) = installed.get(&account.id) else {
-                errors.push(row_error(
-                    row,
-                    "account_no",
-                    &values.account_no,
-                    "the account has no installed meter",
-                ));
-                continue;
-            };
-            if values.read_on < meter.installed_on
-                && known
-                    .iter()
-                    .any(|k| k.account_id == account.id && k.meter_id != meter.id)
-            {
-                errors.push(row_error(
-                    row,
-                    "read_on",
-                    values.read_on.to_string(),
-                    format!(
-                        "is before the current meter was installed on {}; it belongs to an earlier meter",
-                        meter.installed_on
-                    ),
-                ));
-                continue;
-            }
-            let reading = NewReading {
-                account_id: account.id,
-                value: values.reading,
-                read_at: read_at(values.read_on),
-                source: Source::Import,
-                idempotency_key: None,
-            };
-            // A savepoint per row: a refused row leaves the others intact.
-            let recorded = connection.transaction::<_, Error, _>(|connection| {
-                readings::record_in(connection, actor, rules, &reading)
-            });
-            match recorded {
-                Ok(recorded) => {
-                    sql_query(
-                        "UPDATE meter_readings SET import_id = $1, import_row = $2 WHERE id = $3",
-                    )
-                    .bind::<BigInt, _>(import_id)
-                    .bind::<Integer, _>(i32::try_from(row).unwrap_or(i32::MAX))
-                    .bind::<BigInt, _>(recorded.id)
-                    .execute(connection)?;
-                    let from = previous.get(&account.id).copied().unwrap_or_else(|| {
-                        match latest.get(&account.id) {
-                            Some(last) if last.meter_id == meter.id => last.value,
-                            _ => meter.initial_reading,
-                        }
-                    });
-                    let used = readings::register_consumption(from, values.reading, meter.digits)
-                        .map(|(used, _)| used)
-                        .unwrap_or_default();
-                    consumption_file += used;
-                    previous.insert(account.id, values.reading);
-                    outcomes.insert(
-                        row,
-                        PreviewRow {
-                            row,
-                            account_no: values.account_no.clone(),
-                            read_on: values.read_on,
-                            reading: values.reading,
-                            outcome: "new",
-                            consumption: recorded.consumption,
-                        },
-                    );
-                }
-                Err(Error::InvalidArgument { field, message }) => {
-                    let (field, value) = match field.as_str() {
-                        "read_at" => ("read_on", values.read_on.to_string()),
-                        _ => ("reading", values.reading.to_string()),
-                    };
-                    errors.push(row_error(row, field, value, message));
-                }
-                Err(Error::Refused(message) | Error::NotFound(message)) => {
-                    errors.push(row_error(row, "row", String::new(), message));
-                }
-                Err(other) => return Err(Stop::Failed(ImportError::Other(other.to_string()))),
-            }
-        }
-        errors.sort_by(|a, b| (a.row, &a.field).cmp(&(b.row, &b.field)));
-        let invalid = {
-            let mut rows: Vec<u32> = errors.iter().map(|e| e.row).collect();
-            rows.dedup();
-            rows.len() as u32
-        };
+        let Written {
+            errors: found,
+            outcomes,
+            consumption_file,
+        } = write_rows(connection, actor, rules, import_id, &order, options, true)?;
+        let mut errors = prepared.errors.clone();
+        errors.extend(found);
+        let invalid = super::payments::sort_errors(&mut errors);
         let count = |name: &str| outcomes.values().filter(|o| o.outcome == name).count() as u32;
         let counts = Counts {
             read: prepared.rows_read,
@@ -677,22 +818,11 @@ pub fn run(
             skipped: 0,
             invalid,
         };
-        #[derive(QueryableByName)]
-        struct Sum {
-            #[diesel(sql_type = Numeric)]
-            sum: Decimal,
-        }
-        let consumption_db = sql_query(
-            "SELECT coalesce(sum(consumption), 0) AS sum FROM meter_readings WHERE import_id = $1",
-        )
-        .bind::<BigInt, _>(import_id)
-        .get_result::<Sum>(connection)?
-        .sum;
         let certificate = Certificate {
             import_id,
             counts,
             consumption_file,
-            consumption_db,
+            consumption_db: consumption_db(connection, import_id)?,
         };
         let preview = outcomes.into_values().take(50).collect();
         if options.dry_run {
@@ -701,6 +831,7 @@ pub fn run(
                 errors,
                 preview,
                 dry_run: true,
+                chunks: None,
             })));
         }
         if invalid > 0 && !options.partial {
@@ -710,17 +841,7 @@ pub fn run(
                 errors,
             }));
         }
-        let counts = &certificate.counts;
-        diesel::update(imports::table.find(import_id))
-            .set((
-                imports::status.eq("committed"),
-                imports::rows_read.eq(counts.read as i32),
-                imports::rows_new.eq(counts.new as i32),
-                imports::rows_unchanged.eq(counts.unchanged as i32),
-                imports::rows_rejected.eq(counts.invalid as i32),
-                imports::finished_at.eq(Some(chrono::Utc::now())),
-            ))
-            .execute(connection)?;
+        record_counts(connection, &certificate.counts, import_id)?;
         if let Some(progress) = options.progress {
             progress(super::Progress {
                 phase: super::Phase::Writing,
@@ -734,6 +855,7 @@ pub fn run(
             errors,
             preview,
             dry_run: false,
+            chunks: None,
         })
     });
     match outcome {
@@ -741,4 +863,303 @@ pub fn run(
         Err(Stop::DryRun(report)) => Ok(*report),
         Err(Stop::Failed(error)) => Err(error),
     }
+}
+
+/// The accounts of the recording order as ranges of it, one per account.
+fn account_ranges(order: &[&(u32, ReadingValues)]) -> Vec<std::ops::Range<usize>> {
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for (index, (_, values)) in order.iter().enumerate() {
+        match ranges.last_mut() {
+            Some(range) if order[range.start].1.account_no == values.account_no => {
+                range.end = index + 1;
+            }
+            _ => ranges.push(index..index + 1),
+        }
+    }
+    ranges
+}
+
+/// Chunked commit of a huge readings history. A reading is checked
+/// against the account's readings before it in date order, so a file row
+/// is no point to resume from: the valid rows are put in recording order
+/// (per account by account number, then by date) and each chunk holds
+/// whole accounts, at least `chunk_rows` rows unless the accounts run out.
+/// The import's position (`imports.committed_through_row`) is the number
+/// of accounts, in that order, whose readings are committed. The whole
+/// file is checked first exactly as a dry run does; an unfinished chunked
+/// import of the same file and sheet is resumed after its accounts; a
+/// cancel or a failure rolls back the current chunk only. The certificate
+/// covers every chunk: the consumption the file gives the rows the import
+/// recorded against the consumption the database recorded for them.
+pub fn run_chunked(
+    connection: &mut PgConnection,
+    actor: &Actor,
+    rules: &Rules,
+    prepared: &Prepared,
+    options: &RunOptions<'_>,
+    chunk_rows: u32,
+) -> Result<Report, ImportError> {
+    if chunk_rows == 0 {
+        return Err(ImportError::Other(
+            "chunk_rows: a chunk needs at least 1 row".to_owned(),
+        ));
+    }
+    let total = prepared.valid.len() as u64;
+    if let Some(progress) = options.progress {
+        progress(super::Progress {
+            phase: super::Phase::Validating,
+            done: 0,
+            total: 1,
+        });
+    }
+    let check = run_whole(
+        connection,
+        actor,
+        rules,
+        prepared,
+        &RunOptions {
+            dry_run: true,
+            chunk_rows: None,
+            progress: None,
+            ..*options
+        },
+        true,
+    )?;
+    let mut errors = check.errors;
+    if check.certificate.counts.invalid > 0 && !options.partial {
+        return Err(ImportError::Invalid {
+            rows: check.certificate.counts.invalid,
+            counts: check.certificate.counts,
+            errors,
+        });
+    }
+    let super::chunks::Opened {
+        import_id,
+        resumed_from_row: resumed_after_accounts,
+        mut position,
+        chunks: mut chunks_done,
+    } = super::chunks::open(
+        connection,
+        &super::chunks::File {
+            kind: "readings",
+            file_name: options.file_name,
+            sha256: options.file_sha256,
+            sheet: &prepared.sheet,
+            policy: "fail",
+            created_by: &actor.username,
+        },
+        chunk_rows,
+    )?;
+    let order = recording_order(prepared);
+    let accounts = account_ranges(&order);
+    let done = (position as usize).min(accounts.len());
+    let mut written = accounts.get(done).map_or(order.len(), |r| r.start) as u64;
+    let report_written = |written| {
+        if let Some(progress) = options.progress {
+            progress(super::Progress {
+                phase: super::Phase::Writing,
+                done: written,
+                total,
+            });
+        }
+    };
+    report_written(written);
+    let mut committed_now = 0u32;
+    let mut preview: Vec<PreviewRow> = Vec::new();
+    let mut next = done;
+    while next < accounts.len() {
+        // Whole accounts, until the chunk holds at least `chunk_rows` rows.
+        let first = next;
+        let start = accounts[first].start;
+        while next < accounts.len() && accounts[next].end - start < chunk_rows as usize {
+            next += 1;
+        }
+        next = (next + 1).min(accounts.len());
+        let chunk = &order[start..accounts[next - 1].end];
+        let stopped = |reason: ImportError| match reason {
+            ImportError::Cancelled => ImportError::CancelledAfterAccounts {
+                import_id,
+                accounts: position,
+                chunks: chunks_done,
+            },
+            other => ImportError::InterruptedAfterAccounts {
+                import_id,
+                accounts: position,
+                chunks: chunks_done,
+                reason: other.to_string(),
+            },
+        };
+        if let Err(Stop::Failed(reason)) = options.check_cancelled() {
+            return Err(stopped(reason));
+        }
+        let through = u32::try_from(next).unwrap_or(u32::MAX);
+        let outcome = connection.transaction::<Written, Stop, _>(|connection| {
+            super::chunks::lock_position(connection, import_id, position).map_err(Stop::Failed)?;
+            let written = write_rows(connection, actor, rules, import_id, chunk, options, false)?;
+            if let Some(first) = written.errors.first()
+                && !options.partial
+            {
+                return Err(Stop::Failed(ImportError::Other(format!(
+                    "row {} {}: '{}' {} (the archive changed since the check)",
+                    first.row, first.field, first.value, first.reason
+                ))));
+            }
+            let count = |name: &str| {
+                written
+                    .outcomes
+                    .values()
+                    .filter(|o| o.outcome == name)
+                    .count() as u32
+            };
+            super::chunks::advance(
+                connection,
+                import_id,
+                through,
+                count("new"),
+                count("unchanged"),
+            )?;
+            options.check_cancelled()?;
+            Ok(written)
+        });
+        match outcome {
+            Ok(written) => {
+                errors.extend(written.errors);
+                let room = 50usize.saturating_sub(preview.len());
+                preview.extend(written.outcomes.into_values().take(room));
+            }
+            Err(Stop::Failed(reason)) => return Err(stopped(reason)),
+            Err(Stop::DryRun(_)) => {
+                return Err(stopped(ImportError::Other("unexpected dry run".to_owned())));
+            }
+        }
+        position = through;
+        chunks_done += 1;
+        committed_now += 1;
+        written += chunk.len() as u64;
+        report_written(written);
+    }
+    let invalid = super::payments::sort_errors(&mut errors);
+    let certificate = connection
+        .transaction::<_, ImportError, _>(|connection| {
+            super::chunks::lock_position(connection, import_id, position)?;
+            let (new, unchanged): (i32, i32) = imports::table
+                .find(import_id)
+                .select((imports::rows_new, imports::rows_unchanged))
+                .first(connection)?;
+            let certificate = Certificate {
+                import_id,
+                counts: Counts {
+                    read: prepared.rows_read,
+                    new: u32::try_from(new).unwrap_or(0),
+                    updated: 0,
+                    unchanged: u32::try_from(unchanged).unwrap_or(0),
+                    skipped: 0,
+                    invalid,
+                },
+                consumption_file: recorded_file_consumption(connection, import_id, &order)?,
+                consumption_db: consumption_db(connection, import_id)?,
+            };
+            record_counts(connection, &certificate.counts, import_id)?;
+            Ok(certificate)
+        })
+        .map_err(|reason| ImportError::InterruptedAfterAccounts {
+            import_id,
+            accounts: position,
+            chunks: chunks_done,
+            reason: reason.to_string(),
+        })?;
+    Ok(Report {
+        certificate,
+        errors,
+        preview,
+        dry_run: false,
+        chunks: Some(super::Chunks {
+            chunk_rows,
+            committed: chunks_done,
+            committed_now,
+            resumed_from_row: None,
+            resumed_after_accounts,
+        }),
+    })
+}
+
+/// The consumption the file gives the rows import `import_id` recorded,
+/// over every run of it: per account in date order, the first from the
+/// reading before it that is not the import's own (on the installed
+/// meter; otherwise from the meter's initial reading), as the
+/// all-or-nothing import counts it.
+fn recorded_file_consumption(
+    connection: &mut PgConnection,
+    import_id: i64,
+    order: &[&(u32, ReadingValues)],
+) -> QueryResult<Decimal> {
+    #[derive(QueryableByName)]
+    struct Recorded {
+        #[diesel(sql_type = BigInt)]
+        account_id: i64,
+        #[diesel(sql_type = Integer)]
+        import_row: i32,
+    }
+    let recorded: HashMap<u32, i64> = sql_query(
+        "SELECT account_id, import_row FROM meter_readings \
+         WHERE import_id = $1 AND import_row IS NOT NULL",
+    )
+    .bind::<BigInt, _>(import_id)
+    .load::<Recorded>(connection)?
+    .into_iter()
+    .filter_map(|r| Some((u32::try_from(r.import_row).ok()?, r.account_id)))
+    .collect();
+    // The recorded rows in recording order, with their accounts' first dates.
+    let rows: Vec<(i64, &ReadingValues)> = order
+        .iter()
+        .filter_map(|(row, values)| Some((*recorded.get(row)?, values)))
+        .collect();
+    let mut firsts: Vec<(i64, NaiveDate)> = Vec::new();
+    for (account_id, values) in &rows {
+        if firsts.last().is_none_or(|(id, _)| id != account_id) {
+            firsts.push((*account_id, values.read_on));
+        }
+    }
+    let ids: Vec<i64> = firsts.iter().map(|(id, _)| *id).collect();
+    let dates: Vec<NaiveDate> = firsts.iter().map(|(_, date)| *date).collect();
+    #[derive(QueryableByName)]
+    struct Before {
+        #[diesel(sql_type = BigInt)]
+        account_id: i64,
+        #[diesel(sql_type = BigInt)]
+        meter_id: i64,
+        #[diesel(sql_type = Numeric)]
+        value: Decimal,
+    }
+    let before: HashMap<i64, (i64, Decimal)> = sql_query(format!(
+        "SELECT DISTINCT ON (r.account_id) r.account_id, r.meter_id, r.value \
+         FROM meter_readings r JOIN unnest($1::bigint[], $2::date[]) AS f(account_id, first_on) \
+           ON f.account_id = r.account_id \
+         WHERE r.read_on < f.first_on AND r.status IN {} \
+           AND r.import_id IS DISTINCT FROM $3 \
+         ORDER BY r.account_id, r.read_on DESC, r.id DESC",
+        readings::USABLE
+    ))
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<Date>, _>(&dates)
+    .bind::<BigInt, _>(import_id)
+    .load::<Before>(connection)?
+    .into_iter()
+    .map(|b| (b.account_id, (b.meter_id, b.value)))
+    .collect();
+    let installed = installed_meters(connection, &ids)?;
+    let mut previous: HashMap<i64, Decimal> = HashMap::new();
+    let mut sum = Decimal::ZERO;
+    for (account_id, values) in rows {
+        let Some(meter) = installed.get(&account_id) else {
+            continue;
+        };
+        let from = previous
+            .get(&account_id)
+            .copied()
+            .unwrap_or_else(|| start_value(before.get(&account_id).copied(), meter));
+        sum += file_consumption(from, values.reading, meter);
+        previous.insert(account_id, values.reading);
+    }
+    Ok(sum)
 }
