@@ -951,6 +951,74 @@ fn a_readings_history_runs_end_to_end_with_the_consumption_certificate() {
 }
 
 #[test]
+fn a_readings_history_commits_in_batches_of_whole_accounts_and_resumes_after_them() {
+    let (_runtime, mut app) = import_app();
+    let _ = click_text(&mut app, "抄表记录");
+    feed(
+        &mut app,
+        [
+            to_import(import::Message::PathChanged(LEDGER.into())),
+            to_import(import::Message::Upload),
+            to_import(import::Message::Uploaded(Ok(uploaded()))),
+            to_import(import::Message::Inspected(Ok(readings_inspected()))),
+            to_import(import::Message::GoTo(Step::DryRun)),
+            to_import(import::Message::StartDryRun),
+        ],
+    );
+    let id = import_of(&app).run().unwrap().id;
+    feed(
+        &mut app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(pb::ImportReport {
+                dry_run: true,
+                rows_read: 30_000,
+                rows_new: 30_000,
+                consumption_file: "91000.500".into(),
+                ..pb::ImportReport::default()
+            }))),
+        })],
+    );
+    feed(&mut app, [to_import(import::Message::GoTo(Step::Import))]);
+    assert!(shows(
+        &app,
+        "抄表记录按户分批：每批含若干户的全部读数（至少 10,000 行），按户号排序，续传从下一户开始。"
+    ));
+    let _ = click_text(&mut app, "分批提交（每批 10,000 行）");
+    assert!(import_of(&app).chunked());
+    let _ = click_text(&mut app, "开始导入");
+    let run = import_of(&app).run().unwrap();
+    assert_eq!(run.request.kind, pb::ImportKind::Readings as i32);
+    assert_eq!(
+        run.request.chunk_rows,
+        import::CHUNK_ROWS,
+        "readings are chunked too"
+    );
+    let id = run.id;
+    feed(
+        &mut app,
+        [to_import(import::Message::Run {
+            run: id,
+            event: RunEvent::Finished(Ok(Box::new(pb::ImportReport {
+                import_id: 12,
+                rows_read: 30_000,
+                rows_new: 30_000,
+                consumption_file: "91000.500".into(),
+                consumption_db: "91000.500".into(),
+                balanced: true,
+                chunks: 3,
+                resumed_after_accounts: Some(800),
+                ..pb::ImportReport::default()
+            }))),
+        })],
+    );
+    assert!(shows(
+        &app,
+        "分 3 批提交；从前 800 户之后续传，之前已提交的抄表记录未重复写入"
+    ));
+}
+
+#[test]
 fn a_session_ended_during_an_upload_returns_to_login() {
     let (_runtime, mut app) = import_app();
     feed(

@@ -113,6 +113,7 @@ pub enum Key {
     PartialHint,
     Chunked,
     ChunkedHint,
+    ChunkedReadingsHint,
     StartImport,
     ImportHint,
     ImportHintChunked,
@@ -316,6 +317,10 @@ fn texts(key: Key) -> (&'static str, &'static str) {
         Key::ChunkedHint => (
             "适合很大的台账：每批单独提交并记下进度；中断或取消后已提交的批次保留，再次导入同一文件并勾选分批提交，即从中断处继续，不会重复写入。",
             "For very large ledgers: each batch commits on its own with the position reached; after a stop or a cancel the committed batches stay, and importing the same file again in batches continues where it stopped, writing nothing twice.",
+        ),
+        Key::ChunkedReadingsHint => (
+            "抄表记录按户分批：每批含若干户的全部读数（至少 10,000 行），按户号排序，续传从下一户开始。",
+            "Readings are batched by account: each batch holds all readings of whole accounts (at least 10,000 rows), in account-number order, and a resume starts at the next account.",
         ),
         Key::StartImport => ("开始导入", "Import"),
         Key::ImportHint => (
@@ -763,16 +768,29 @@ pub fn refused(language: Language, invalid: i32) -> String {
 }
 
 /// How a chunked import was committed: its batches, and where it resumed.
-pub fn chunks_done(language: Language, chunks: i32, resumed_from_row: Option<i32>) -> String {
-    match (language, resumed_from_row) {
-        (Language::SimplifiedChinese, None) => format!("分 {chunks} 批提交"),
-        (Language::SimplifiedChinese, Some(row)) => {
+/// Readings resume after a number of accounts (in account-number order),
+/// the others after a sheet row.
+pub fn chunks_done(
+    language: Language,
+    chunks: i32,
+    resumed_from_row: Option<i32>,
+    resumed_after_accounts: Option<i32>,
+) -> String {
+    match (language, resumed_from_row, resumed_after_accounts) {
+        (Language::SimplifiedChinese, Some(row), _) => {
             format!("分 {chunks} 批提交；从第 {row} 行之后续传，之前已提交的行未重复写入")
         }
-        (Language::English, None) => format!("Committed in {chunks} batches"),
-        (Language::English, Some(row)) => format!(
+        (Language::SimplifiedChinese, None, Some(accounts)) => format!(
+            "分 {chunks} 批提交；从前 {accounts} 户之后续传，之前已提交的抄表记录未重复写入"
+        ),
+        (Language::SimplifiedChinese, None, None) => format!("分 {chunks} 批提交"),
+        (Language::English, Some(row), _) => format!(
             "Committed in {chunks} batches; resumed after row {row}, the rows committed before were not written again"
         ),
+        (Language::English, None, Some(accounts)) => format!(
+            "Committed in {chunks} batches; resumed after the first {accounts} accounts, the readings committed before were not written again"
+        ),
+        (Language::English, None, None) => format!("Committed in {chunks} batches"),
     }
 }
 

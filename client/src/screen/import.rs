@@ -1557,7 +1557,7 @@ impl Import {
             ]
             .spacing(4),
         );
-        if self.kind != pb::ImportKind::Readings {
+        {
             let mut chunked = checkbox(self.chunked)
                 .label(tr(language, Key::Chunked))
                 .size(16)
@@ -1565,15 +1565,21 @@ impl Import {
             if idle {
                 chunked = chunked.on_toggle(Message::ChunkedToggled);
             }
-            controls = controls.push(
-                column![
-                    chunked,
-                    text(tr(language, Key::ChunkedHint))
+            let mut hint = column![
+                chunked,
+                text(tr(language, Key::ChunkedHint))
+                    .size(13)
+                    .style(theme::text::muted),
+            ]
+            .spacing(4);
+            if self.kind == pb::ImportKind::Readings {
+                hint = hint.push(
+                    text(tr(language, Key::ChunkedReadingsHint))
                         .size(13)
                         .style(theme::text::muted),
-                ]
-                .spacing(4),
-            );
+                );
+            }
+            controls = controls.push(hint);
         }
         if !self.dry_run_is_current() && self.run.is_none() {
             controls = controls.push(note_box(
@@ -1649,6 +1655,7 @@ impl Import {
                     language,
                     report.chunks,
                     report.resumed_from_row,
+                    report.resumed_after_accounts,
                 ))
                 .size(14),
             );
@@ -1747,9 +1754,7 @@ impl Import {
 
     /// Rows per batch the run of `kind` asks for; 0 for all or nothing.
     fn chunk_rows(&self, kind: RunKind) -> u32 {
-        // Readings commit all or nothing (the server checks each against
-        // the account's readings before it, in date order).
-        if kind == RunKind::Import && self.chunked && self.kind != pb::ImportKind::Readings {
+        if kind == RunKind::Import && self.chunked {
             CHUNK_ROWS
         } else {
             0
