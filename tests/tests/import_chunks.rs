@@ -1049,6 +1049,22 @@ fn a_readings_history_in_chunks_of_whole_accounts_is_the_all_or_nothing_one_and_
         "the position of a readings import counts accounts"
     );
 
+    // A position that does not fit the file's accounts is refused before
+    // anything is written (played by moving it back by two accounts).
+    sql_query("UPDATE imports SET committed_through_row = 2 WHERE kind = 'readings'")
+        .execute(&mut connection)?;
+    let misfit =
+        import::import_readings_file(&mut connection, &actor(), &request(&path, true, Some(7)));
+    let message = misfit.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("cannot be resumed after its first 2 account(s)")
+            && message.contains(&format!("account {} has readings of it", first_four[2])),
+        "{message}"
+    );
+    assert_eq!(meter_readings(&mut connection)?, expected_so_far);
+    sql_query("UPDATE imports SET committed_through_row = 4 WHERE kind = 'readings'")
+        .execute(&mut connection)?;
+
     // Resumed in chunks of at least 7 rows: every reading once.
     let (chunked, prepared) =
         import::import_readings_file(&mut connection, &actor(), &request(&path, true, Some(7)))?;

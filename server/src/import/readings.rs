@@ -879,6 +879,57 @@ fn account_ranges(order: &[&(u32, ReadingValues)]) -> Vec<std::ops::Range<usize>
     ranges
 }
 
+/// Refuses to resume import `import_id` after its first `position`
+/// accounts when the file, as read now, does not put the accounts the
+/// import recorded readings for among them: the position counts accounts
+/// of the valid rows, so a run whose valid rows differ (another column
+/// mapping, say) would otherwise skip or repeat accounts.
+fn check_resume_point(
+    connection: &mut PgConnection,
+    import_id: i64,
+    position: u32,
+    order: &[&(u32, ReadingValues)],
+    accounts: &[std::ops::Range<usize>],
+) -> Result<(), ImportError> {
+    let cannot = |why: String| {
+        ImportError::Other(format!(
+            "import #{import_id} cannot be resumed after its first {position} account(s): {why}; \
+             import the file with the column mapping of the stopped run"
+        ))
+    };
+    if position as usize > accounts.len() {
+        return Err(cannot(format!(
+            "the file's valid rows now name only {} account(s)",
+            accounts.len()
+        )));
+    }
+    #[derive(QueryableByName)]
+    struct Number {
+        #[diesel(sql_type = Text)]
+        account_no: String,
+    }
+    let done: HashSet<&str> = accounts[..position as usize]
+        .iter()
+        .map(|range| order[range.start].1.account_no.as_str())
+        .collect();
+    let recorded: Vec<Number> = sql_query(
+        "SELECT DISTINCT a.account_no FROM meter_readings r JOIN accounts a ON a.id = r.account_id \
+         WHERE r.import_id = $1 ORDER BY a.account_no",
+    )
+    .bind::<BigInt, _>(import_id)
+    .load(connection)?;
+    match recorded
+        .iter()
+        .find(|n| !done.contains(n.account_no.as_str()))
+    {
+        Some(stray) => Err(cannot(format!(
+            "account {} has readings of it but is not among them in the file as read now",
+            stray.account_no
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Chunked commit of a huge readings history. A reading is checked
 /// against the account's readings before it in date order, so a file row
 /// is no point to resume from: the valid rows are put in recording order
@@ -952,6 +1003,9 @@ pub fn run_chunked(
     )?;
     let order = recording_order(prepared);
     let accounts = account_ranges(&order);
+    if resumed_after_accounts.is_some() {
+        check_resume_point(connection, import_id, position, &order, &accounts)?;
+    }
     let done = (position as usize).min(accounts.len());
     let mut written = accounts.get(done).map_or(order.len(), |r| r.start) as u64;
     let report_written = |written| {
