@@ -519,7 +519,10 @@ fn bill_chunk(
     // sum of the unbilled actual readings up to the period's end (several
     // when runs skipped the account), ending at the newest of them. Readings
     // brought over from the old system were billed there: they only mark
-    // where the first bill starts.
+    // where the first bill starts. The last billed reading is found from
+    // the newest period backwards (the bills' key order; a bill's reading is
+    // never older than an earlier period's, as only newer readings are
+    // billed), so the lookup stays a probe or two however long the history.
     let pending: Vec<PendingRow> = sql_query(format!(
         "SELECT a.id AS account_id, lb.id AS since_id, lb.read_on AS since_on, lb.value AS since_value, \
                 x.last_id, x.last_on, x.last_value, x.volume, coalesce(x.n, 0) AS n, x.first_previous_on, \
@@ -530,7 +533,7 @@ fn bill_chunk(
             WHERE b.account_id = a.id AND NOT b.cancelled AND r.source <> 'estimated' \
               AND NOT EXISTS (SELECT 1 FROM bills n WHERE n.account_id = b.account_id \
                   AND n.period = b.period AND n.revision > b.revision) \
-            ORDER BY r.read_on DESC, r.id DESC LIMIT 1) lb ON true \
+            ORDER BY b.period DESC, b.revision DESC LIMIT 1) lb ON true \
          LEFT JOIN LATERAL ( \
             SELECT (array_agg(r.id ORDER BY r.read_on DESC, r.id DESC))[1] AS last_id, \
                    max(r.read_on) AS last_on, \
