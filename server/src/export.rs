@@ -144,6 +144,42 @@ struct Row {
     opened_on: String,
 }
 
+impl Row {
+    /// The cells of the row as the list shows them.
+    fn cells(&self) -> [&str; 10] {
+        [
+            self.account_no.as_str(),
+            &self.name,
+            customer_type_label(&self.customer_type),
+            &self.id_number_masked,
+            &self.phone_masked,
+            &self.address,
+            &self.meter_no,
+            meter_type_label(&self.meter_type),
+            status_label(&self.status),
+            &self.opened_on,
+        ]
+    }
+}
+
+/// Every account, in account order, as the accounts export lists them.
+const ACCOUNTS_SQL: &str = "SELECT a.account_no, c.name, c.customer_type, c.id_number_masked, c.phone_masked, \
+        p.address, coalesce(m.meter_no, '') AS meter_no, coalesce(m.meter_type, '') AS meter_type, \
+        a.status, a.opened_on::text AS opened_on \
+     FROM accounts a JOIN customers c ON c.id = a.customer_id JOIN premises p ON p.id = a.premise_id \
+     LEFT JOIN meters m ON m.account_id = a.id AND m.installed \
+     ORDER BY a.id";
+
+/// The cells the accounts export writes, all in memory: for the export
+/// benchmark's baseline, a bare writing loop over the same content.
+pub fn account_cells(connection: &mut PgConnection) -> Result<Vec<Vec<String>>> {
+    let rows: Vec<Row> = sql_query(ACCOUNTS_SQL).load(connection)?;
+    Ok(rows
+        .iter()
+        .map(|row| row.cells().iter().map(|cell| (*cell).to_owned()).collect())
+        .collect())
+}
+
 pub const ACCOUNT_HEADERS: [&str; 10] = [
     "户号",
     "户名",
@@ -212,20 +248,17 @@ pub fn accounts_with_sheet_limit(
         let reader = scope.spawn(move || -> Result<()> {
             // One query read through a cursor: one plan and one pass over
             // the tables (keyset pages re-planned a hash join per page).
+            // Streaming it row by row instead (measured at 300,000 rows)
+            // read faster alone but made the export no faster: the writer
+            // is the bound.
             connection.transaction(|connection| -> Result<()> {
-                sql_query(
-                    "DECLARE export_accounts NO SCROLL CURSOR FOR \
-                     SELECT a.account_no, c.name, c.customer_type, c.id_number_masked, c.phone_masked, \
-                            p.address, coalesce(m.meter_no, '') AS meter_no, coalesce(m.meter_type, '') AS meter_type, \
-                            a.status, a.opened_on::text AS opened_on \
-                     FROM accounts a JOIN customers c ON c.id = a.customer_id JOIN premises p ON p.id = a.premise_id \
-                     LEFT JOIN meters m ON m.account_id = a.id AND m.installed \
-                     ORDER BY a.id",
-                )
+                sql_query(format!(
+                    "DECLARE export_accounts NO SCROLL CURSOR FOR {ACCOUNTS_SQL}"
+                ))
                 .execute(connection)?;
                 loop {
-                    let rows: Vec<Row> = sql_query(format!("FETCH {PAGE} FROM export_accounts"))
-                        .load(connection)?;
+                    let rows: Vec<Row> =
+                        sql_query(format!("FETCH {PAGE} FROM export_accounts")).load(connection)?;
                     if rows.is_empty() {
                         return Ok(());
                     }
@@ -239,18 +272,7 @@ pub fn accounts_with_sheet_limit(
         let written = (|| -> Result<()> {
             for rows in receive {
                 for row in rows {
-                    list.row(&[
-                        row.account_no.as_str(),
-                        &row.name,
-                        customer_type_label(&row.customer_type),
-                        &row.id_number_masked,
-                        &row.phone_masked,
-                        &row.address,
-                        &row.meter_no,
-                        meter_type_label(&row.meter_type),
-                        status_label(&row.status),
-                        &row.opened_on,
-                    ])?;
+                    list.row(&row.cells())?;
                 }
             }
             Ok(())
