@@ -9,6 +9,7 @@ mod chunks;
 pub mod error_file;
 pub mod payments;
 pub mod readings;
+mod row;
 pub mod source;
 pub mod template;
 
@@ -153,6 +154,50 @@ pub enum FileImportError {
     ErrorFile(String),
 }
 
+/// A file's name and SHA-256, as `imports` records them (a second import
+/// of the same file is recognised by its hash).
+fn file_identity(path: &std::path::Path) -> Result<(String, Vec<u8>), FileImportError> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).map_err(|error| {
+        source::SourceError::Open(path.display().to_string(), error.to_string())
+    })?;
+    let sha256 = Sha256::digest(&bytes).to_vec();
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok((file_name, sha256))
+}
+
+/// Writes the error file of the rejected rows, when one was asked for and
+/// rows were rejected (also when the import as a whole was refused).
+fn write_error_file(
+    request: &FileImport<'_>,
+    errors: &[RowError],
+    sheet: &str,
+    header: &[source::Cell],
+    columns: &accounts::Columns,
+    originals: &mut std::collections::BTreeMap<u32, Vec<source::Cell>>,
+) -> Result<(), FileImportError> {
+    let Some(path) = request.error_file else {
+        return Ok(());
+    };
+    if errors.is_empty() {
+        return Ok(());
+    }
+    // Rows the database refused were not kept in memory: read them again.
+    if errors.iter().any(|e| !originals.contains_key(&e.row)) {
+        let again = source::read_sheet(request.path, Some(sheet), &request.limits)?;
+        for (row, cells) in again.rows {
+            if !originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
+                originals.insert(row, cells);
+            }
+        }
+    }
+    error_file::write(path, header, columns, originals, errors)
+        .map_err(|error| FileImportError::ErrorFile(error.to_string()))
+}
+
 /// Reads, validates and (unless a dry run) imports an accounts ledger;
 /// writes the error file when rows were rejected (also when the import as
 /// a whole was refused for them).
@@ -162,17 +207,7 @@ pub fn import_accounts_file(
     actor: &crate::archive::Actor,
     request: &FileImport<'_>,
 ) -> Result<(accounts::Report, accounts::Prepared), FileImportError> {
-    use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(request.path).map_err(|error| {
-        source::SourceError::Open(request.path.display().to_string(), error.to_string())
-    })?;
-    let sha256 = Sha256::digest(&bytes).to_vec();
-    drop(bytes);
-    let file_name = request
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (file_name, sha256) = file_identity(request.path)?;
     import_accounts_file_named(connection, keys, actor, &file_name, &sha256, request)
 }
 
@@ -222,30 +257,14 @@ pub fn import_accounts_file_named(
         Err(accounts::ImportError::Invalid { errors, .. }) => errors.clone(),
         Err(_) => Vec::new(),
     };
-    if let Some(path) = request.error_file
-        && !errors.is_empty()
-    {
-        // Rows the database refused were not kept in memory: read them again.
-        if errors
-            .iter()
-            .any(|e| !prepared.originals.contains_key(&e.row))
-        {
-            let again = source::read_sheet(request.path, Some(&prepared.sheet), &request.limits)?;
-            for (row, cells) in again.rows {
-                if !prepared.originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
-                    prepared.originals.insert(row, cells);
-                }
-            }
-        }
-        error_file::write(
-            path,
-            &prepared.header,
-            &prepared.columns,
-            &prepared.originals,
-            &errors,
-        )
-        .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
-    }
+    write_error_file(
+        request,
+        &errors,
+        &prepared.sheet,
+        &prepared.header,
+        &prepared.columns,
+        &mut prepared.originals,
+    )?;
     Ok((outcome?, prepared))
 }
 
@@ -258,17 +277,7 @@ pub fn import_readings_file(
     actor: &crate::archive::Actor,
     request: &FileImport<'_>,
 ) -> Result<(readings::Report, readings::Prepared), FileImportError> {
-    use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(request.path).map_err(|error| {
-        source::SourceError::Open(request.path.display().to_string(), error.to_string())
-    })?;
-    let sha256 = Sha256::digest(&bytes).to_vec();
-    drop(bytes);
-    let file_name = request
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (file_name, sha256) = file_identity(request.path)?;
     import_readings_file_named(connection, actor, &file_name, &sha256, request)
 }
 
@@ -315,30 +324,14 @@ pub fn import_readings_file_named(
         Err(accounts::ImportError::Invalid { errors, .. }) => errors.clone(),
         Err(_) => Vec::new(),
     };
-    if let Some(path) = request.error_file
-        && !errors.is_empty()
-    {
-        // Rows the database refused were not kept in memory: read them again.
-        if errors
-            .iter()
-            .any(|e| !prepared.originals.contains_key(&e.row))
-        {
-            let again = source::read_sheet(request.path, Some(&prepared.sheet), &request.limits)?;
-            for (row, cells) in again.rows {
-                if !prepared.originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
-                    prepared.originals.insert(row, cells);
-                }
-            }
-        }
-        error_file::write(
-            path,
-            &prepared.header,
-            &prepared.columns,
-            &prepared.originals,
-            &errors,
-        )
-        .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
-    }
+    write_error_file(
+        request,
+        &errors,
+        &prepared.sheet,
+        &prepared.header,
+        &prepared.columns,
+        &mut prepared.originals,
+    )?;
     Ok((outcome?, prepared))
 }
 
@@ -353,17 +346,7 @@ pub fn import_payments_file(
     actor: &crate::archive::Actor,
     request: &FileImport<'_>,
 ) -> Result<(payments::Report, payments::Prepared), FileImportError> {
-    use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(request.path).map_err(|error| {
-        source::SourceError::Open(request.path.display().to_string(), error.to_string())
-    })?;
-    let sha256 = Sha256::digest(&bytes).to_vec();
-    drop(bytes);
-    let file_name = request
-        .path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (file_name, sha256) = file_identity(request.path)?;
     import_payments_file_named(connection, actor, &file_name, &sha256, request)
 }
 
@@ -408,30 +391,14 @@ pub fn import_payments_file_named(
         Err(accounts::ImportError::Invalid { errors, .. }) => errors.clone(),
         Err(_) => Vec::new(),
     };
-    if let Some(path) = request.error_file
-        && !errors.is_empty()
-    {
-        // Rows the database refused were not kept in memory: read them again.
-        if errors
-            .iter()
-            .any(|e| !prepared.originals.contains_key(&e.row))
-        {
-            let again = source::read_sheet(request.path, Some(&prepared.sheet), &request.limits)?;
-            for (row, cells) in again.rows {
-                if !prepared.originals.contains_key(&row) && errors.iter().any(|e| e.row == row) {
-                    prepared.originals.insert(row, cells);
-                }
-            }
-        }
-        error_file::write(
-            path,
-            &prepared.header,
-            &prepared.columns,
-            &prepared.originals,
-            &errors,
-        )
-        .map_err(|error| FileImportError::ErrorFile(error.to_string()))?;
-    }
+    write_error_file(
+        request,
+        &errors,
+        &prepared.sheet,
+        &prepared.header,
+        &prepared.columns,
+        &mut prepared.originals,
+    )?;
     Ok((outcome?, prepared))
 }
 

@@ -230,16 +230,11 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 });
             }
             let c = &report.certificate;
-            println!(
-                "{} sheet '{}' (header on row {}) in {:.1} s",
-                if report.dry_run {
-                    "dry run of"
-                } else {
-                    "imported"
-                },
-                prepared.sheet,
+            print_heading(
+                report.dry_run,
+                &prepared.sheet,
                 prepared.header_row,
-                started.elapsed().as_secs_f64()
+                started,
             );
             println!(
                 "rows read {}: new {}, updated {}, unchanged {}, skipped {}, invalid {}",
@@ -250,18 +245,7 @@ pub(crate) fn import_command(command: ImportCommand) -> anyhow::Result<ExitCode>
                 c.counts.skipped,
                 c.counts.invalid
             );
-            for error in report.errors.iter().take(20) {
-                println!(
-                    "  row {} {}: '{}' {}",
-                    error.row, error.field, error.value, error.reason
-                );
-            }
-            if report.errors.len() > 20 {
-                println!("  … {} more", report.errors.len() - 20);
-            }
-            if !report.errors.is_empty() {
-                println!("rejected rows written to {}", error_path.display());
-            }
+            print_problems(&report.errors, &error_path);
             if report.dry_run {
                 println!("nothing was written (dry run)");
                 return Ok(ExitCode::SUCCESS);
@@ -465,33 +449,17 @@ fn import_readings(args: ImportArgs) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    println!(
-        "{} sheet '{}' (header on row {}) in {:.1} s",
-        if report.dry_run {
-            "dry run of"
-        } else {
-            "imported"
-        },
-        prepared.sheet,
+    print_heading(
+        report.dry_run,
+        &prepared.sheet,
         prepared.header_row,
-        started.elapsed().as_secs_f64()
+        started,
     );
     println!(
         "rows read {}: new {}, unchanged {}, invalid {}",
         c.counts.read, c.counts.new, c.counts.unchanged, c.counts.invalid
     );
-    for error in report.errors.iter().take(20) {
-        println!(
-            "  row {} {}: '{}' {}",
-            error.row, error.field, error.value, error.reason
-        );
-    }
-    if report.errors.len() > 20 {
-        println!("  … {} more", report.errors.len() - 20);
-    }
-    if !report.errors.is_empty() {
-        println!("rejected rows written to {}", error_path.display());
-    }
+    print_problems(&report.errors, &error_path);
     if report.dry_run {
         println!(
             "consumption of the new rows: {} m³; nothing was written (dry run)",
@@ -569,33 +537,17 @@ fn import_payments(args: ImportArgs) -> anyhow::Result<ExitCode> {
             ExitCode::FAILURE
         });
     }
-    println!(
-        "{} sheet '{}' (header on row {}) in {:.1} s",
-        if report.dry_run {
-            "dry run of"
-        } else {
-            "imported"
-        },
-        prepared.sheet,
+    print_heading(
+        report.dry_run,
+        &prepared.sheet,
         prepared.header_row,
-        started.elapsed().as_secs_f64()
+        started,
     );
     println!(
         "rows read {}: new {}, unchanged {}, invalid {}",
         c.counts.read, c.counts.new, c.counts.unchanged, c.counts.invalid
     );
-    for error in report.errors.iter().take(20) {
-        println!(
-            "  row {} {}: '{}' {}",
-            error.row, error.field, error.value, error.reason
-        );
-    }
-    if report.errors.len() > 20 {
-        println!("  … {} more", report.errors.len() - 20);
-    }
-    if !report.errors.is_empty() {
-        println!("rejected rows written to {}", error_path.display());
-    }
+    print_problems(&report.errors, &error_path);
     if report.dry_run {
         println!(
             "amount of the new rows: {} CNY; nothing was written (dry run)",
@@ -792,4 +744,29 @@ fn show_progress(bar: &indicatif::ProgressBar, progress: gascis_server::import::
     });
     bar.set_length(progress.total.max(1));
     bar.set_position(progress.done);
+}
+
+/// The first line of an import's summary: what was done to which sheet.
+fn print_heading(dry_run: bool, sheet: &str, header_row: u32, started: std::time::Instant) {
+    println!(
+        "{} sheet '{sheet}' (header on row {header_row}) in {:.1} s",
+        if dry_run { "dry run of" } else { "imported" },
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The first 20 rejected rows, and where all of them were written.
+fn print_problems(errors: &[gascis_server::import::RowError], error_path: &std::path::Path) {
+    for error in errors.iter().take(20) {
+        println!(
+            "  row {} {}: '{}' {}",
+            error.row, error.field, error.value, error.reason
+        );
+    }
+    if errors.len() > 20 {
+        println!("  … {} more", errors.len() - 20);
+    }
+    if !errors.is_empty() {
+        println!("rejected rows written to {}", error_path.display());
+    }
 }

@@ -20,6 +20,7 @@ use gascis_common::{
 };
 use rust_decimal::Decimal;
 
+use super::row::Row;
 use super::{
     Certificate, Chunks, Counts, Policy, RowError,
     source::{Cell, Sheet},
@@ -269,31 +270,15 @@ pub(super) fn text_of(cell: &Cell) -> String {
     }
 }
 
-struct RowReader<'a> {
-    row: u32,
-    cells: &'a [Cell],
-    columns: &'a HashMap<&'static str, usize>,
-    errors: Vec<RowError>,
+/// How an accounts sheet's fields are read.
+trait AccountFields {
+    fn text(&mut self, key: &str, required: bool, max: usize) -> Option<String>;
+    fn code(&mut self, key: &str, required: bool) -> Option<String>;
+    fn decimal(&mut self, key: &str, places: u32) -> Option<Decimal>;
+    fn date(&mut self, key: &str, default: NaiveDate) -> Option<NaiveDate>;
 }
 
-impl RowReader<'_> {
-    fn cell(&self, key: &str) -> &Cell {
-        self.columns
-            .get(key)
-            .and_then(|column| self.cells.get(*column))
-            .unwrap_or(&Cell::Empty)
-    }
-
-    fn fail(&mut self, key: &str, reason: impl Into<String>) {
-        let value = self.cell(key).shown();
-        self.errors.push(RowError {
-            row: self.row,
-            field: key.to_owned(),
-            value,
-            reason: reason.into(),
-        });
-    }
-
+impl AccountFields for Row<'_> {
     fn text(&mut self, key: &str, required: bool, max: usize) -> Option<String> {
         let text = text_of(self.cell(key));
         if text.is_empty() {
@@ -339,17 +324,12 @@ impl RowReader<'_> {
     }
 
     fn date(&mut self, key: &str, default: NaiveDate) -> Option<NaiveDate> {
-        let parsed = match self.cell(key) {
-            Cell::Empty => return Some(default),
-            Cell::Date(date) => Ok(*date),
-            Cell::Number(serial) => cleaning::date_from_excel_serial(*serial)
-                .ok_or_else(|| CleanError::Date(format!("{serial}"))),
-            Cell::Text(text) => cleaning::parse_date(text),
-            other => Err(CleanError::Date(other.display())),
-        };
-        parsed
-            .map_err(|error| self.fail(key, error.to_string()))
-            .ok()
+        match self.parsed_date(key) {
+            None => Some(default),
+            Some(parsed) => parsed
+                .map_err(|error| self.fail(key, error.to_string()))
+                .ok(),
+        }
     }
 }
 
@@ -359,12 +339,7 @@ fn parse_row(
     columns: &HashMap<&'static str, usize>,
     today: NaiveDate,
 ) -> Result<AccountValues, Vec<RowError>> {
-    let mut r = RowReader {
-        row,
-        cells,
-        columns,
-        errors: Vec::new(),
-    };
+    let mut r = Row::new(row, cells, columns);
     let account_no = r.code("account_no", true);
     let customer_name = r.text("customer_name", true, 100);
     let customer_type = match text_of(r.cell("customer_type")).as_str() {

@@ -21,6 +21,7 @@ use gascis_common::{
 };
 use rust_decimal::Decimal;
 
+use super::row::Row;
 use super::{
     Counts, RowError,
     accounts::{Columns, Header, ImportError, Mapping, locate_header, text_of},
@@ -65,31 +66,15 @@ pub struct Prepared {
     pub rows_read: u32,
 }
 
-struct RowReader<'a> {
-    row: u32,
-    cells: &'a [Cell],
-    columns: &'a HashMap<&'static str, usize>,
-    errors: Vec<RowError>,
+/// How a payments sheet's fields are read.
+trait PaymentFields {
+    fn account_no(&mut self, key: &str) -> Option<String>;
+    fn code(&mut self, key: &str, required: bool, max_chars: usize) -> Option<String>;
+    fn amount(&mut self, key: &str) -> Option<Decimal>;
+    fn channel(&mut self, key: &str) -> Option<&'static str>;
 }
 
-impl RowReader<'_> {
-    fn cell(&self, key: &str) -> &Cell {
-        self.columns
-            .get(key)
-            .and_then(|column| self.cells.get(*column))
-            .unwrap_or(&Cell::Empty)
-    }
-
-    fn fail(&mut self, key: &str, reason: impl Into<String>) {
-        let value = self.cell(key).shown();
-        self.errors.push(RowError {
-            row: self.row,
-            field: key.to_owned(),
-            value,
-            reason: reason.into(),
-        });
-    }
-
+impl PaymentFields for Row<'_> {
     /// An account number: letters, digits and '-' only.
     fn account_no(&mut self, key: &str) -> Option<String> {
         let text = self.code(key, true, 32)?;
@@ -128,31 +113,6 @@ impl RowReader<'_> {
             return None;
         }
         Some(text)
-    }
-
-    fn date(&mut self, key: &str, today: NaiveDate) -> Option<NaiveDate> {
-        let parsed = match self.cell(key) {
-            Cell::Empty => {
-                self.fail(key, "is required");
-                return None;
-            }
-            Cell::Date(date) => Ok(*date),
-            Cell::Number(serial) => cleaning::date_from_excel_serial(*serial)
-                .ok_or_else(|| CleanError::Date(format!("{serial}"))),
-            Cell::Text(text) => cleaning::parse_date(text),
-            other => Err(CleanError::Date(other.display())),
-        };
-        match parsed {
-            Ok(date) if date > today => {
-                self.fail(key, "is in the future");
-                None
-            }
-            Ok(date) => Some(date),
-            Err(error) => {
-                self.fail(key, error.to_string());
-                None
-            }
-        }
     }
 
     fn amount(&mut self, key: &str) -> Option<Decimal> {
@@ -212,14 +172,9 @@ fn parse_row(
     columns: &HashMap<&'static str, usize>,
     today: NaiveDate,
 ) -> Result<PaymentValues, Vec<RowError>> {
-    let mut r = RowReader {
-        row,
-        cells,
-        columns,
-        errors: Vec::new(),
-    };
+    let mut r = Row::new(row, cells, columns);
     let account_no = r.account_no("account_no");
-    let paid_on = r.date("paid_on", today);
+    let paid_on = r.past_date("paid_on", today);
     let amount = r.amount("amount");
     let channel = r.channel("channel");
     let receipt_no = r.code("receipt_no", false, 40);

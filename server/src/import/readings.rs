@@ -18,6 +18,7 @@ use gascis_common::{
 };
 use rust_decimal::Decimal;
 
+use super::row::Row;
 use super::{
     Counts, RowError,
     accounts::{Columns, Header, ImportError, Mapping, locate_header, text_of},
@@ -56,31 +57,13 @@ pub struct Prepared {
     pub rows_read: u32,
 }
 
-struct RowReader<'a> {
-    row: u32,
-    cells: &'a [Cell],
-    columns: &'a HashMap<&'static str, usize>,
-    errors: Vec<RowError>,
+/// How a readings sheet's fields are read.
+trait ReadingFields {
+    fn code(&mut self, key: &str, required: bool) -> Option<String>;
+    fn reading(&mut self, key: &str) -> Option<Decimal>;
 }
 
-impl RowReader<'_> {
-    fn cell(&self, key: &str) -> &Cell {
-        self.columns
-            .get(key)
-            .and_then(|column| self.cells.get(*column))
-            .unwrap_or(&Cell::Empty)
-    }
-
-    fn fail(&mut self, key: &str, reason: impl Into<String>) {
-        let value = self.cell(key).shown();
-        self.errors.push(RowError {
-            row: self.row,
-            field: key.to_owned(),
-            value,
-            reason: reason.into(),
-        });
-    }
-
+impl ReadingFields for Row<'_> {
     fn code(&mut self, key: &str, required: bool) -> Option<String> {
         let text = text_of(self.cell(key)).trim().to_uppercase();
         if text.is_empty() {
@@ -99,31 +82,6 @@ impl RowReader<'_> {
             return None;
         }
         Some(text)
-    }
-
-    fn date(&mut self, key: &str, today: NaiveDate) -> Option<NaiveDate> {
-        let parsed = match self.cell(key) {
-            Cell::Empty => {
-                self.fail(key, "is required");
-                return None;
-            }
-            Cell::Date(date) => Ok(*date),
-            Cell::Number(serial) => cleaning::date_from_excel_serial(*serial)
-                .ok_or_else(|| CleanError::Date(format!("{serial}"))),
-            Cell::Text(text) => cleaning::parse_date(text),
-            other => Err(CleanError::Date(other.display())),
-        };
-        match parsed {
-            Ok(date) if date > today => {
-                self.fail(key, "is in the future");
-                None
-            }
-            Ok(date) => Some(date),
-            Err(error) => {
-                self.fail(key, error.to_string());
-                None
-            }
-        }
     }
 
     fn reading(&mut self, key: &str) -> Option<Decimal> {
@@ -160,15 +118,10 @@ fn parse_row(
     columns: &HashMap<&'static str, usize>,
     today: NaiveDate,
 ) -> Result<ReadingValues, Vec<RowError>> {
-    let mut r = RowReader {
-        row,
-        cells,
-        columns,
-        errors: Vec::new(),
-    };
+    let mut r = Row::new(row, cells, columns);
     let account_no = r.code("account_no", true);
     let meter_no = r.code("meter_no", false);
-    let read_on = r.date("read_on", today);
+    let read_on = r.past_date("read_on", today);
     let reading = r.reading("reading");
     let reader = text_of(r.cell("reader")).trim().to_owned();
     if reader.chars().count() > 60 {
