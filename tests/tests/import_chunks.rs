@@ -19,6 +19,18 @@ use gascis_testkit::{
     ledger_fixtures::{self, LedgerSpec},
 };
 
+/// An accounts ledger of `rows` records with no invalid row.
+fn clean_ledger(path: &std::path::Path, rows: usize) -> anyhow::Result<ledger_fixtures::Expected> {
+    ledger_fixtures::messy_accounts_ledger(
+        path,
+        &LedgerSpec {
+            rows,
+            bad_every: 0,
+            ..LedgerSpec::default()
+        },
+    )
+}
+
 fn request(path: &std::path::Path, partial: bool, chunk_rows: Option<u32>) -> FileImport<'_> {
     FileImport {
         chunk_rows,
@@ -173,14 +185,7 @@ fn a_stopped_chunked_import_keeps_whole_chunks_and_resumes_after_them() -> anyho
     let keys = PiiKeys::generate();
     let work = tempfile::tempdir()?;
     let path = work.path().join("台账.xlsx");
-    let expected = ledger_fixtures::messy_accounts_ledger(
-        &path,
-        &LedgerSpec {
-            rows: 25,
-            bad_every: 0,
-            ..LedgerSpec::default()
-        },
-    )?;
+    let expected = clean_ledger(&path, 25)?;
     let mut connection = db.app()?;
 
     // Cancel pressed once the second chunk is committed: the third never
@@ -645,14 +650,7 @@ fn equal_unnumbered_payments_in_different_chunks_are_both_new() -> anyhow::Resul
     let work = tempfile::tempdir()?;
     let mut connection = db.app()?;
     let accounts_path = work.path().join("台账.xlsx");
-    let accounts = ledger_fixtures::messy_accounts_ledger(
-        &accounts_path,
-        &LedgerSpec {
-            rows: 25,
-            bad_every: 0,
-            ..LedgerSpec::default()
-        },
-    )?;
+    let accounts = clean_ledger(&accounts_path, 25)?;
     import::import_accounts_file(
         &mut connection,
         &keys,
@@ -733,14 +731,7 @@ fn a_second_run_of_one_import_stops_at_the_position_check() -> anyhow::Result<()
     let keys = PiiKeys::generate();
     let work = tempfile::tempdir()?;
     let path = work.path().join("台账.xlsx");
-    ledger_fixtures::messy_accounts_ledger(
-        &path,
-        &LedgerSpec {
-            rows: 25,
-            bad_every: 0,
-            ..LedgerSpec::default()
-        },
-    )?;
+    clean_ledger(&path, 25)?;
     let mut connection = db.app()?;
     let cancel = AtomicBool::new(false);
     let after_one = |p: import::Progress| {
@@ -812,14 +803,7 @@ async fn a_client_that_drops_a_chunked_run_keeps_its_chunks_and_resumes() -> any
     let mut client = ImportServiceClient::new(server.channel().await?);
     let work = tempfile::tempdir()?;
     let path = work.path().join("台账.xlsx");
-    let expected = ledger_fixtures::messy_accounts_ledger(
-        &path,
-        &LedgerSpec {
-            rows: 40,
-            bad_every: 0,
-            ..LedgerSpec::default()
-        },
-    )?;
+    let expected = clean_ledger(&path, 40)?;
     let uploaded = client
         .upload_import_file(authed(
             tokio_stream::iter(vec![pb::FileChunk {
@@ -942,14 +926,7 @@ fn ten_accounts(
     keys: &PiiKeys,
     path: &std::path::Path,
 ) -> anyhow::Result<Vec<String>> {
-    let accounts = ledger_fixtures::messy_accounts_ledger(
-        path,
-        &LedgerSpec {
-            rows: 25,
-            bad_every: 0,
-            ..LedgerSpec::default()
-        },
-    )?;
+    let accounts = clean_ledger(path, 25)?;
     import::import_accounts_file(connection, keys, &actor(), &request(path, false, None))?;
     Ok(accounts.valid_accounts.iter().take(10).cloned().collect())
 }

@@ -137,6 +137,8 @@ pub struct Run {
 }
 
 /// Accounts a run bills: open, post-paid, opened by the period's end ($1).
+/// `bill_chunk` states the same conditions per account, as index lookups:
+/// change both together.
 const ELIGIBLE: &str = "FROM accounts a JOIN premises p ON p.id = a.premise_id \
      JOIN customers c ON c.id = a.customer_id \
      JOIN meters m ON m.account_id = a.id AND m.installed AND m.meter_type = 'mechanical' \
