@@ -658,18 +658,7 @@ fn print_profile(timings: &Timings, figures: &RunFigures) {
 /// Makes every new session of `db` log the plans (with actual times) of
 /// statements that take `min_ms` or longer, into the cluster's log.
 fn enable_auto_explain(db: &TestDb, min_ms: u32) -> anyhow::Result<u64> {
-    let mut connection = db.owner()?;
-    let name = &db.name;
-    for setting in [
-        "session_preload_libraries = 'auto_explain'".to_owned(),
-        format!("auto_explain.log_min_duration = '{min_ms}ms'"),
-        "auto_explain.log_analyze = on".to_owned(),
-        "auto_explain.log_buffers = on".to_owned(),
-        "auto_explain.log_nested_statements = on".to_owned(),
-        "auto_explain.log_triggers = on".to_owned(),
-    ] {
-        connection.batch_execute(&format!("ALTER DATABASE {name} SET {setting}"))?;
-    }
+    db.explain_slow_statements(min_ms)?;
     Ok(std::fs::metadata(cluster_log()?).map_or(0, |m| m.len()))
 }
 

@@ -171,18 +171,11 @@ fn main() -> anyhow::Result<()> {
     );
     let mut results = Vec::new();
     let import_db = TestDb::new()?;
-    if let Ok(ms) = std::env::var("EXPLAIN_MS") {
-        use diesel::connection::SimpleConnection;
-        let mut owner = import_db.owner()?;
-        for setting in [
-            "session_preload_libraries = 'auto_explain'".to_owned(),
-            format!("auto_explain.log_min_duration = '{ms}ms'"),
-            "auto_explain.log_analyze = on".to_owned(),
-            "auto_explain.log_nested_statements = on".to_owned(),
-            "auto_explain.log_triggers = on".to_owned(),
-        ] {
-            owner.batch_execute(&format!("ALTER DATABASE {} SET {setting}", import_db.name))?;
-        }
+    if let Some(ms) = std::env::var("EXPLAIN_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        import_db.explain_slow_statements(ms)?;
     }
     for mode in ["parse", "copy", "import", "export", "export-baseline"] {
         // A fresh database for parse and copy; the export reads what the

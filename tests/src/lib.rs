@@ -183,6 +183,25 @@ impl TestDb {
     pub fn owner(&self) -> anyhow::Result<PgConnection> {
         Ok(db::connect(&self.owner_url)?)
     }
+
+    /// Has PostgreSQL log the plan, with actual times, buffers and trigger
+    /// times, of every statement on this database (nested ones too) taking
+    /// `min_ms` or longer, into the cluster's `postgresql.log`; for
+    /// benchmarks. Applies to connections opened afterwards.
+    pub fn explain_slow_statements(&self, min_ms: u32) -> anyhow::Result<()> {
+        let mut owner = self.owner()?;
+        for setting in [
+            "session_preload_libraries = 'auto_explain'".to_owned(),
+            format!("auto_explain.log_min_duration = '{min_ms}ms'"),
+            "auto_explain.log_analyze = on".to_owned(),
+            "auto_explain.log_buffers = on".to_owned(),
+            "auto_explain.log_nested_statements = on".to_owned(),
+            "auto_explain.log_triggers = on".to_owned(),
+        ] {
+            owner.batch_execute(&format!("ALTER DATABASE {} SET {setting}", self.name))?;
+        }
+        Ok(())
+    }
 }
 
 /// CA and server certificate for 127.0.0.1 and localhost, made once.
