@@ -8,10 +8,12 @@
 //! loop writing the same cells (read into memory first, untimed).
 //! Each runs in its own child process so its peak memory (VmHWM) is its own.
 //!
-//!     cargo run --release -p gascis-testkit --example import_bench [-- RECORDS]
+//!     cargo run --release -p gascis-testkit --example import_bench [-- [--export-only] RECORDS]
 //!
 //! The default, 940,000 records, makes a sheet of about 1.04M rows with the
-//! ledger's blank lines, title and header: Excel's limit is 1,048,576.
+//! ledger's blank lines, title and header: Excel's limit is 1,048,576. A
+//! default run then tops the database up to 1,000,000 accounts, untimed,
+//! so that the export writes 1M rows.
 
 use std::{path::Path, process::Command, time::Instant};
 
@@ -141,6 +143,96 @@ fn child(mode: &str, file: &Path, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn account_count(db: &TestDb) -> anyhow::Result<u64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM accounts").get_result(&mut db.app()?)?;
+    Ok(count.n.try_into()?)
+}
+
+/// Imports a clean ledger of new accounts until the database holds
+/// `accounts` of them (untimed: it only sizes the export).
+fn top_up(db: &TestDb, file: &Path, accounts: u64) -> anyhow::Result<()> {
+    let have = account_count(db)?;
+    if have >= accounts {
+        return Ok(());
+    }
+    let need = usize::try_from(accounts - have)?;
+    let spec = LedgerSpec {
+        // A few more, in case a generated name or number repeats one the
+        // first ledger holds and is refused.
+        rows: need + need / 100 + 10,
+        seed: 2,
+        bad_every: 0,
+        first_account_no: 5_000_001,
+        ..LedgerSpec::benchmark(0)
+    };
+    ledger_fixtures::messy_accounts_ledger(file, &spec)?;
+    let output = Command::new(std::env::current_exe()?)
+        .args([
+            "--child",
+            "import",
+            &file.display().to_string(),
+            &db.app_url,
+        ])
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "top-up import: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!(
+        "(export: the database topped up from {have} to {} accounts with a clean ledger of {} records)",
+        account_count(db)?,
+        spec.rows
+    );
+    Ok(())
+}
+
+const EXPORT_RUNS: usize = 3;
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Runs one mode in a child process against `db`, prints its line and
+/// returns (rows/s, peak MB).
+fn run_child(mode: &str, file: &Path, db: &TestDb) -> anyhow::Result<(f64, f64)> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--child", mode, &file.display().to_string(), &db.app_url]);
+    // With RUST_LOG the children's logs (the import's step timings) go
+    // straight to the terminal.
+    if std::env::var_os("RUST_LOG").is_some() {
+        command.stderr(std::process::Stdio::inherit());
+    }
+    let output = command.output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    anyhow::ensure!(
+        output.status.success(),
+        "{mode}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fields: Vec<f64> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let [count, seconds, peak] = fields[..] else {
+        anyhow::bail!("{mode}: unexpected output {text:?}");
+    };
+    println!(
+        "{mode:<16} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
+        count / seconds
+    );
+    Ok((count / seconds, peak))
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child") {
@@ -156,7 +248,10 @@ fn main() -> anyhow::Result<()> {
         println!("{} rows, {} valid", expected.rows, expected.valid);
         return Ok(());
     }
-    let rows: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(940_000);
+    // `--export-only [RECORDS]` skips the parse and COPY baselines.
+    let export_only = args.get(1).map(String::as_str) == Some("--export-only");
+    let records_arg = args.get(if export_only { 2 } else { 1 });
+    let rows: usize = records_arg.and_then(|n| n.parse().ok()).unwrap_or(940_000);
     let work = tempfile::tempdir()?;
     let file = work.path().join("ledger.xlsx");
     let started = Instant::now();
@@ -169,7 +264,6 @@ fn main() -> anyhow::Result<()> {
         expected.width,
         started.elapsed().as_secs_f64()
     );
-    let mut results = Vec::new();
     let import_db = TestDb::new()?;
     if let Some(ms) = std::env::var("EXPLAIN_MS")
         .ok()
@@ -177,38 +271,35 @@ fn main() -> anyhow::Result<()> {
     {
         import_db.explain_slow_statements(ms)?;
     }
-    for mode in ["parse", "copy", "import", "export", "export-baseline"] {
+    let mut import_results = Vec::new();
+    let import_modes: &[&str] = if export_only {
+        &["import"]
+    } else {
+        &["parse", "copy", "import"]
+    };
+    for mode in import_modes {
         // A fresh database for parse and copy; the export reads what the
         // import wrote.
-        let db = match mode {
-            "import" | "export" | "export-baseline" => import_db.clone(),
-            _ => TestDb::new()?,
+        let db = if *mode == "import" {
+            import_db.clone()
+        } else {
+            TestDb::new()?
         };
-        let target = db.app_url.clone();
-        let mut command = Command::new(std::env::current_exe()?);
-        command.args(["--child", mode, &file.display().to_string(), &target]);
-        // With RUST_LOG the children's logs (the import's step timings) go
-        // straight to the terminal.
-        if std::env::var_os("RUST_LOG").is_some() {
-            command.stderr(std::process::Stdio::inherit());
-        }
-        let output = command.output()?;
-        let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        anyhow::ensure!(
-            output.status.success(),
-            "{mode}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let fields: Vec<f64> = text
-            .split_whitespace()
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        let (count, seconds, peak) = (fields[0], fields[1], fields[2]);
-        println!(
-            "{mode:<16} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
-            count / seconds
-        );
-        results.push((count / seconds, peak));
+        import_results.push(run_child(mode, &file, &db)?);
+    }
+    // The issue asks for an export of 1M rows; the ledger holds fewer valid
+    // accounts (Excel's row limit), so a default run tops the database up
+    // with a second, clean ledger before the export.
+    if records_arg.is_none() {
+        top_up(&import_db, &work.path().join("top-up.xlsx"), 1_000_000)?;
+    }
+    // Two processes share two cores and a few seconds each: the export and
+    // its baseline take turns, three runs each, and the medians are compared.
+    let mut export_runs = Vec::new();
+    let mut baseline_runs = Vec::new();
+    for _ in 0..EXPORT_RUNS {
+        export_runs.push(run_child("export", &file, &import_db)?);
+        baseline_runs.push(run_child("export-baseline", &file, &import_db)?);
     }
     if std::env::var_os("EXPLAIN_MS").is_some() {
         let log = gascis_testkit::cluster()?.root.join("postgresql.log");
@@ -216,19 +307,27 @@ fn main() -> anyhow::Result<()> {
         std::fs::copy(&log, &copy)?;
         eprintln!("plans: {}", copy.display());
     }
-    let (export_speed, export_peak) = results[3];
-    let (baseline_speed, _) = results[4];
+    let export_speed = median(export_runs.iter().map(|(speed, _)| *speed));
+    let export_peak = export_runs
+        .iter()
+        .map(|(_, peak)| *peak)
+        .fold(0.0, f64::max);
+    let baseline_speed = median(baseline_runs.iter().map(|(speed, _)| *speed));
     println!(
-        "export / bare rust_xlsxwriter = {:.2} (goal ≥ 0.7); export peak {export_peak:.1} MB (goal ≤ 100 MB)",
+        "export / bare rust_xlsxwriter (medians of {EXPORT_RUNS}) = {export_speed:.0} / {baseline_speed:.0} = {:.2} (goal ≥ 0.7); export peak {export_peak:.1} MB (goal ≤ 100 MB)",
         export_speed / baseline_speed
     );
-    let (parse_speed, parse_peak) = results[0];
-    let (copy_speed, _) = results[1];
-    let (import_speed, import_peak) = results[2];
-    println!(
-        "c / min(a, b) = {:.2} (goal ≥ 0.6); peak c / peak a = {:.2} (goal ≤ 1.5)",
-        import_speed / parse_speed.min(copy_speed),
-        import_peak / parse_peak
-    );
+    if let [
+        (parse_speed, parse_peak),
+        (copy_speed, _),
+        (import_speed, import_peak),
+    ] = import_results[..]
+    {
+        println!(
+            "c / min(a, b) = {:.2} (goal ≥ 0.6); peak c / peak a = {:.2} (goal ≤ 1.5)",
+            import_speed / parse_speed.min(copy_speed),
+            import_peak / parse_peak
+        );
+    }
     Ok(())
 }

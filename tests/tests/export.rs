@@ -210,3 +210,52 @@ async fn export_splits_sheets_past_the_row_limit_without_losing_rows() -> anyhow
     assert_eq!(seen, expected);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_keeps_awkward_text_exact_in_account_order_and_the_connection_usable()
+-> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    server
+        .create_user("zhangmin", "张敏", "back-office-1", &[Role::BackOffice])
+        .await?;
+    let token = server.login("zhangmin", "back-office-1").await?;
+    let mut client = ArchiveServiceClient::new(server.channel().await?);
+    open_accounts(&mut client, &token, &["甲", "乙", "丙", "丁"]).await?;
+    // The export reads through COPY's text format, which escapes these
+    // characters; a name from a legacy ledger can hold any of them.
+    let awkward = ["制表\t符", "换行\n与回车\r", "反斜杠\\N 与 \\t", "=1+2\\"];
+    let mut connection = server.db.app()?;
+    for (id_rank, name) in awkward.iter().enumerate() {
+        sql_query(
+            "UPDATE customers SET name = $1 WHERE id = \
+             (SELECT customer_id FROM accounts ORDER BY id OFFSET $2 LIMIT 1)",
+        )
+        .bind::<diesel::sql_types::Text, _>(*name)
+        .bind::<BigInt, _>(id_rank as i64)
+        .execute(&mut connection)?;
+    }
+    let work = tempfile::tempdir()?;
+    let path = work.path().join("awkward.xlsx");
+    let rows = gascis_server::export::accounts(&mut connection, &path)?;
+    assert_eq!(rows, 4);
+    let book = sheets(&path)?;
+    let names: Vec<&str> = book[0].1[1..].iter().map(|row| row[1].as_str()).collect();
+    assert_eq!(names, awkward, "the names in account order, byte for byte");
+    for row in &book[0].1[1..] {
+        assert_eq!(row.len(), 10, "{row:?}");
+        assert_eq!(row[2], "居民");
+        assert_eq!(row[8], "正常");
+    }
+
+    // The same connection goes back to the pool: it must take the next
+    // statement.
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count: Count =
+        sql_query("SELECT count(*) AS n FROM accounts").get_result(&mut connection)?;
+    assert_eq!(count.n, 4);
+    Ok(())
+}
