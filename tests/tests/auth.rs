@@ -86,6 +86,51 @@ async fn login_with_the_right_password_opens_a_session() -> anyhow::Result<()> {
 }
 
 #[tokio::test]
+async fn a_session_in_use_stays_alive_without_a_write_per_call() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let token = server.login("admin", ADMIN_PASSWORD).await?;
+    let mut auth = AuthServiceClient::new(server.channel().await?);
+    #[derive(diesel::QueryableByName)]
+    struct Seen {
+        /// Seconds since the session was last seen, and the exact stamp.
+        #[diesel(sql_type = diesel::sql_types::Double)]
+        age: f64,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        stamp: String,
+    }
+    let seen = || -> anyhow::Result<Seen> {
+        Ok(sql_query(
+            "SELECT extract(epoch FROM now() - last_seen_at)::float8 AS age, \
+             last_seen_at::text AS stamp FROM sessions WHERE ended_at IS NULL",
+        )
+        .get_result(&mut server.db.app()?)?)
+    };
+    // Ten minutes idle of thirty: a call is let in and moves the session's
+    // clock to now.
+    server
+        .db
+        .owner()?
+        .batch_execute("UPDATE sessions SET last_seen_at = now() - interval '10 minutes'")?;
+    auth.who_am_i(authed(pb::WhoAmIRequest {}, &token)).await?;
+    let touched = seen()?;
+    assert!(touched.age < 5.0, "touched {} s ago", touched.age);
+    // Calls right after are let in without writing the session again.
+    for _ in 0..5 {
+        auth.who_am_i(authed(pb::WhoAmIRequest {}, &token)).await?;
+    }
+    assert_eq!(seen()?.stamp, touched.stamp);
+    // Past the touch interval (30 s of a 30-minute timeout) the next call
+    // writes it again.
+    server
+        .db
+        .owner()?
+        .batch_execute("UPDATE sessions SET last_seen_at = now() - interval '31 seconds'")?;
+    auth.who_am_i(authed(pb::WhoAmIRequest {}, &token)).await?;
+    assert!(seen()?.age < 5.0);
+    server.shutdown().await
+}
+
+#[tokio::test]
 async fn wrong_password_and_unknown_user_look_the_same_and_are_audited() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let mut auth = AuthServiceClient::new(server.channel().await?);
