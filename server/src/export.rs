@@ -1,11 +1,12 @@
-//! Excel export of lists, streamed: rows are read in keyset pages and
-//! written with rust_xlsxwriter's constant-memory mode, so a million
-//! accounts need no more memory than a thousand. Personal data is masked;
-//! every value is written as text or number, never as a formula.
+//! Excel export of lists, streamed: rows are read in pages (the accounts
+//! through one COPY, bills by keyset) and written with rust_xlsxwriter's
+//! constant-memory mode, so a million accounts need no more memory than a
+//! thousand. Personal data is masked; every value is written as text, never
+//! as a formula.
 //!
-//! Reading and writing overlap: one thread pulls pages from PostgreSQL while
-//! the caller's thread writes the previous page, because on its own each side
-//! leaves a core idle.
+//! Reading and writing the accounts overlap: one thread takes PostgreSQL's
+//! COPY stream apart while the caller's thread writes the page before,
+//! because on its own each side leaves a core idle.
 
 use std::{path::Path, sync::mpsc};
 
@@ -327,11 +328,6 @@ fn read_accounts(
         .repeatable_read()
         .read_only()
         .run(|connection| -> Result<()> {
-            // The count and the COPY see one snapshot, so a COPY that ended
-            // early shows as a short count (diesel's COPY reader reports a
-            // server error mid-stream as a plain end of data).
-            let expected: Count =
-                sql_query("SELECT count(*) AS n FROM accounts").get_result(connection)?;
             let mut read = 0_i64;
             {
                 let mut stream = diesel::copy_to(AccountsCopy)
@@ -360,9 +356,20 @@ fn read_accounts(
                     return Ok(());
                 }
             }
-            // diesel leaves COPY's closing result unread; a simple query
-            // (PQexec) reads and drops it so the connection is usable again.
-            connection.batch_execute("SELECT 1")?;
+            // diesel leaves COPY's closing result unread, and reports a
+            // server error mid-stream as a plain end of data. A simple query
+            // (PQexec) reads and drops that result so the connection is
+            // usable again; after an error it fails, the transaction being
+            // aborted. The count sees the COPY's snapshot (repeatable read),
+            // so a stream that ended early also shows as a short count; it
+            // runs while the writer finishes the last pages.
+            connection.batch_execute("SELECT 1").map_err(|e| {
+                Error::Internal(format!(
+                    "export: PostgreSQL stopped the export after {read} accounts; no file was written ({e})"
+                ))
+            })?;
+            let expected: Count =
+                sql_query("SELECT count(*) AS n FROM accounts").get_result(connection)?;
             if read != expected.n {
                 return Err(Error::Internal(format!(
                     "export: read {read} of {} accounts; the export is incomplete",

@@ -259,3 +259,36 @@ async fn export_keeps_awkward_text_exact_in_account_order_and_the_connection_usa
     assert_eq!(count.n, 4);
     Ok(())
 }
+
+#[test]
+fn an_export_that_postgresql_stops_midway_fails_instead_of_writing_a_short_list()
+-> anyhow::Result<()> {
+    use diesel::connection::SimpleConnection;
+    let db = gascis_testkit::TestDb::new()?;
+    let keys = gascis_server::pii::PiiKeys::generate();
+    gascis_server::archive::seed::bulk_seed(&mut db.owner()?, &keys, 1, 20_000)?;
+    let mut connection = db.app()?;
+    let work = tempfile::tempdir()?;
+    let path = work.path().join("short.xlsx");
+    // 20,000 accounts through a four-table join take well over 20 ms to
+    // stream: the server cancels the statement before its first row (1 ms)
+    // or midway (after the COPY has sent rows).
+    for ms in [1, 5, 20] {
+        connection.batch_execute(&format!("SET statement_timeout = '{ms}ms'"))?;
+        let stopped = gascis_server::export::accounts(&mut connection, &path);
+        connection.batch_execute("SET statement_timeout = 0")?;
+        let message = match stopped {
+            Ok(rows) => anyhow::bail!("stopped after {ms} ms, the export reported {rows} rows"),
+            Err(error) => error.to_string(),
+        };
+        assert!(
+            message.contains("statement timeout") || message.contains("stopped the export"),
+            "{message}"
+        );
+        assert!(!path.exists(), "no file is left after a stopped export");
+    }
+    // The connection goes back to a pool: it must still work.
+    let all = gascis_server::export::accounts(&mut connection, &path)?;
+    assert_eq!(all, 20_000);
+    Ok(())
+}
