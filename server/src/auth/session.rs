@@ -272,7 +272,8 @@ pub fn verify_approval(
 /// How stale `last_seen_at` may get before a request writes it again: a
 /// tenth of the idle timeout, at most 30 seconds. Writing it on every call
 /// made each RPC an UPDATE and a commit of its own (a WAL flush) before its
-/// real work; a session now idles out at most this much late.
+/// real work. The stamp may lag the last call by this much, so a session
+/// idles out at most this much early, never late.
 fn touch_interval(idle_timeout: chrono::Duration) -> chrono::Duration {
     (idle_timeout / 10).min(chrono::Duration::seconds(30))
 }
