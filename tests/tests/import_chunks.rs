@@ -991,6 +991,8 @@ fn a_readings_history_in_chunks_of_whole_accounts_is_the_all_or_nothing_one_and_
             stopped.err()
         );
     };
+    // Each chunk reports its start from inside its transaction: the cancel
+    // at 24 lands in the third chunk, which rolls back whole.
     assert_eq!(
         written
             .lock()
@@ -1024,6 +1026,52 @@ fn a_readings_history_in_chunks_of_whole_accounts_is_the_all_or_nothing_one_and_
             chunks_done: 2,
         }],
         "the position of a readings import counts accounts"
+    );
+
+    // Resumed and cancelled again as soon as the first chunk it writes
+    // reports (from inside that chunk's transaction): nothing more is
+    // kept, the position stays.
+    let cancel = AtomicBool::new(false);
+    let reports = std::sync::Mutex::new(Vec::new());
+    let inside_third = |p: import::Progress| {
+        if p.phase == import::Phase::Writing {
+            reports
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(p.done);
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let mut run = request(&path, true, Some(10));
+    run.progress = Some(&inside_third);
+    run.cancel = Some(&cancel);
+    let stopped = import::import_readings_file(&mut connection, &actor(), &run);
+    assert!(
+        matches!(
+            &stopped,
+            Err(import::FileImportError::Import(ImportError::CancelledAfterAccounts {
+                import_id: id,
+                accounts: 4,
+                chunks: 2,
+            })) if *id == import_id
+        ),
+        "{:?}",
+        stopped.err()
+    );
+    let seen = reports
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone();
+    assert_eq!(seen, vec![24], "stopped inside the third chunk");
+    assert_eq!(meter_readings(&mut connection)?, expected_so_far);
+    assert_eq!(
+        imports(&mut connection)?[1..],
+        [ImportRow {
+            status: "partial".into(),
+            chunk_rows: Some(10),
+            committed_through_row: 4,
+            chunks_done: 2,
+        }]
     );
 
     // A position that does not fit the file's accounts is refused before

@@ -389,7 +389,9 @@ fn write_rows(
     import_id: i64,
     rows: &[&(u32, ReadingValues)],
     options: &RunOptions<'_>,
-    report_progress: bool,
+    // Where these rows start among all the run writes, and how many that
+    // is: progress counts across chunks. `None`: no progress reported.
+    progress_at: Option<(u64, u64)>,
 ) -> Result<Written, Stop> {
     let numbers: Vec<String> = rows
         .iter()
@@ -455,17 +457,14 @@ fn write_rows(
     // The last value consumption runs from, per account (file side).
     let mut previous: HashMap<i64, Decimal> = HashMap::new();
     let mut consumption_file = Decimal::ZERO;
-    let total = rows.len() as u64;
     for (index, (row, values)) in rows.iter().copied().enumerate() {
         let row = *row;
         if index % 1000 == 0 {
             options.check_cancelled()?;
-            if let Some(progress) = options.progress
-                && report_progress
-            {
+            if let (Some(progress), Some((offset, total))) = (options.progress, progress_at) {
                 progress(super::Progress {
                     phase: super::Phase::Writing,
-                    done: index as u64,
+                    done: offset + index as u64,
                     total,
                 });
             }
@@ -758,7 +757,15 @@ fn run_whole(
             errors: found,
             outcomes,
             consumption_file,
-        } = write_rows(connection, actor, rules, import_id, &order, options, true)?;
+        } = write_rows(
+            connection,
+            actor,
+            rules,
+            import_id,
+            &order,
+            options,
+            Some((0, order.len() as u64)),
+        )?;
         let mut errors = prepared.errors.clone();
         errors.extend(found);
         let invalid = super::payments::sort_errors(&mut errors);
@@ -961,16 +968,6 @@ pub fn run_chunked(
     }
     let done = (position as usize).min(accounts.len());
     let mut written = accounts.get(done).map_or(order.len(), |r| r.start) as u64;
-    let report_written = |written| {
-        if let Some(progress) = options.progress {
-            progress(super::Progress {
-                phase: super::Phase::Writing,
-                done: written,
-                total,
-            });
-        }
-    };
-    report_written(written);
     let mut committed_now = 0u32;
     let mut preview: Vec<PreviewRow> = Vec::new();
     let mut next = done;
@@ -1002,7 +999,17 @@ pub fn run_chunked(
         let through = u32::try_from(next).unwrap_or(u32::MAX);
         let outcome = connection.transaction::<Written, Stop, _>(|connection| {
             super::chunks::lock_position(connection, import_id, position).map_err(Stop::Failed)?;
-            let written = write_rows(connection, actor, rules, import_id, chunk, options, false)?;
+            // Progress inside the chunk too: a chunk of many accounts is
+            // long, and a cancel then lands inside its transaction.
+            let written = write_rows(
+                connection,
+                actor,
+                rules,
+                import_id,
+                chunk,
+                options,
+                Some((written, total)),
+            )?;
             if let Some(first) = written.errors.first()
                 && !options.partial
             {
@@ -1043,7 +1050,15 @@ pub fn run_chunked(
         chunks_done += 1;
         committed_now += 1;
         written += chunk.len() as u64;
-        report_written(written);
+    }
+    // Each chunk reported its own start from inside its transaction; the
+    // end is reported once, when every chunk is in.
+    if let Some(progress) = options.progress {
+        progress(super::Progress {
+            phase: super::Phase::Writing,
+            done: written,
+            total,
+        });
     }
     let invalid = super::payments::sort_errors(&mut errors);
     let certificate = connection
