@@ -149,19 +149,48 @@ struct Row {
 impl Row {
     /// The cells of the row as the list shows them.
     fn cells(&self) -> [&str; 10] {
-        [
+        account_cells_shown([
             self.account_no.as_str(),
             &self.name,
-            customer_type_label(&self.customer_type),
+            &self.customer_type,
             &self.id_number_masked,
             &self.phone_masked,
             &self.address,
             &self.meter_no,
-            meter_type_label(&self.meter_type),
-            status_label(&self.status),
+            &self.meter_type,
+            &self.status,
             &self.opened_on,
-        ]
+        ])
     }
+}
+
+/// A row of [`ACCOUNTS_SQL`] as the list shows it: the enumerations by
+/// their Chinese labels.
+fn account_cells_shown(row: [&str; 10]) -> [&str; 10] {
+    let [
+        account_no,
+        name,
+        customer_type,
+        id_number,
+        phone,
+        address,
+        meter_no,
+        meter_type,
+        status,
+        opened_on,
+    ] = row;
+    [
+        account_no,
+        name,
+        customer_type_label(customer_type),
+        id_number,
+        phone,
+        address,
+        meter_no,
+        meter_type_label(meter_type),
+        status_label(status),
+        opened_on,
+    ]
 }
 
 /// Every account, in account order, as the accounts export lists them.
@@ -251,30 +280,7 @@ pub fn accounts_with_sheet_limit(
         let written = (|| -> Result<()> {
             for page in receive {
                 for row in page.rows() {
-                    let [
-                        account_no,
-                        name,
-                        customer_type,
-                        id_number,
-                        phone,
-                        address,
-                        meter_no,
-                        meter_type,
-                        status,
-                        opened_on,
-                    ] = row;
-                    list.row(&[
-                        account_no,
-                        name,
-                        customer_type_label(customer_type),
-                        id_number,
-                        phone,
-                        address,
-                        meter_no,
-                        meter_type_label(meter_type),
-                        status_label(status),
-                        opened_on,
-                    ])?;
+                    list.row(&account_cells_shown(row))?;
                 }
             }
             Ok(())

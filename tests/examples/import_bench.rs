@@ -173,19 +173,7 @@ fn top_up(db: &TestDb, file: &Path, accounts: u64) -> anyhow::Result<()> {
         ..LedgerSpec::benchmark(0)
     };
     ledger_fixtures::messy_accounts_ledger(file, &spec)?;
-    let output = Command::new(std::env::current_exe()?)
-        .args([
-            "--child",
-            "import",
-            &file.display().to_string(),
-            &db.app_url,
-        ])
-        .output()?;
-    anyhow::ensure!(
-        output.status.success(),
-        "top-up import: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_child("(top-up import)", "import", file, db)?;
     println!(
         "(export: the database topped up from {have} to {} accounts with a clean ledger of {} records)",
         account_count(db)?,
@@ -202,9 +190,9 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Runs one mode in a child process against `db`, prints its line and
-/// returns (rows/s, peak MB).
-fn run_child(mode: &str, file: &Path, db: &TestDb) -> anyhow::Result<(f64, f64)> {
+/// Runs one mode in a child process against `db`, prints its line under
+/// `label` and returns (rows/s, peak MB).
+fn run_child(label: &str, mode: &str, file: &Path, db: &TestDb) -> anyhow::Result<(f64, f64)> {
     let mut command = Command::new(std::env::current_exe()?);
     command.args(["--child", mode, &file.display().to_string(), &db.app_url]);
     // With RUST_LOG the children's logs (the import's step timings) go
@@ -227,7 +215,7 @@ fn run_child(mode: &str, file: &Path, db: &TestDb) -> anyhow::Result<(f64, f64)>
         anyhow::bail!("{mode}: unexpected output {text:?}");
     };
     println!(
-        "{mode:<16} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
+        "{label:<16} {count:>9} rows in {seconds:>7.2} s = {:>9.0} rows/s, peak {peak:>7.1} MB",
         count / seconds
     );
     Ok((count / seconds, peak))
@@ -285,7 +273,7 @@ fn main() -> anyhow::Result<()> {
         } else {
             TestDb::new()?
         };
-        import_results.push(run_child(mode, &file, &db)?);
+        import_results.push(run_child(mode, mode, &file, &db)?);
     }
     // The issue asks for an export of 1M rows; the ledger holds fewer valid
     // accounts (Excel's row limit), so a default run tops the database up
@@ -298,8 +286,13 @@ fn main() -> anyhow::Result<()> {
     let mut export_runs = Vec::new();
     let mut baseline_runs = Vec::new();
     for _ in 0..EXPORT_RUNS {
-        export_runs.push(run_child("export", &file, &import_db)?);
-        baseline_runs.push(run_child("export-baseline", &file, &import_db)?);
+        export_runs.push(run_child("export", "export", &file, &import_db)?);
+        baseline_runs.push(run_child(
+            "export-baseline",
+            "export-baseline",
+            &file,
+            &import_db,
+        )?);
     }
     if std::env::var_os("EXPLAIN_MS").is_some() {
         let log = gascis_testkit::cluster()?.root.join("postgresql.log");
