@@ -1550,18 +1550,13 @@ pub fn run_chunked(
     options.report(super::Phase::Writing, written, total);
     let mut committed_now = 0u32;
     for chunk in prepared.valid[start..].chunks(chunk_rows as usize) {
-        let stopped = |reason: ImportError| match reason {
-            ImportError::Cancelled => ImportError::CancelledAfter {
+        let stopped = |reason| {
+            super::chunks::stopped(
+                reason,
                 import_id,
-                through_row: position,
-                chunks: chunks_done,
-            },
-            other => ImportError::Interrupted {
-                import_id,
-                through_row: position,
-                chunks: chunks_done,
-                reason: other.to_string(),
-            },
+                super::chunks::Position::Row(position),
+                chunks_done,
+            )
         };
         if let Err(Stop::Failed(reason)) = options.check_cancelled() {
             return Err(stopped(reason));

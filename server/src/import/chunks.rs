@@ -1,6 +1,7 @@
 //! What the chunked, resumable imports share: finding the unfinished
-//! import of a file to resume (or opening a new one), and the row lock
-//! that keeps two runs of one import from writing a chunk twice.
+//! import of a file to resume (or opening a new one), the row lock that
+//! keeps two runs of one import from writing a chunk twice, and the error
+//! a stopped run ends with.
 
 use diesel::prelude::*;
 
@@ -125,4 +126,46 @@ pub(super) fn advance(
         ))
         .execute(connection)?;
     Ok(())
+}
+
+/// Where a chunked import stands: after a sheet row (accounts, payments)
+/// or after a number of accounts (readings, which chunk by account).
+pub(super) enum Position {
+    Row(u32),
+    Accounts(u32),
+}
+
+/// The error a chunked run stops with, naming what its committed chunks
+/// hold: a cancel as such, any other failure with its reason.
+pub(super) fn stopped(
+    reason: ImportError,
+    import_id: i64,
+    position: Position,
+    chunks: u32,
+) -> ImportError {
+    let cancelled = matches!(reason, ImportError::Cancelled);
+    match (position, cancelled) {
+        (Position::Row(through_row), true) => ImportError::CancelledAfter {
+            import_id,
+            through_row,
+            chunks,
+        },
+        (Position::Row(through_row), false) => ImportError::Interrupted {
+            import_id,
+            through_row,
+            chunks,
+            reason: reason.to_string(),
+        },
+        (Position::Accounts(accounts), true) => ImportError::CancelledAfterAccounts {
+            import_id,
+            accounts,
+            chunks,
+        },
+        (Position::Accounts(accounts), false) => ImportError::InterruptedAfterAccounts {
+            import_id,
+            accounts,
+            chunks,
+            reason: reason.to_string(),
+        },
+    }
 }

@@ -287,6 +287,12 @@ impl RunOptions<'_> {
             _ => Ok(()),
         }
     }
+
+    fn report(&self, phase: super::Phase, done: u64, total: u64) {
+        if let Some(progress) = self.progress {
+            progress(super::Progress { phase, done, total });
+        }
+    }
 }
 
 /// The reconciliation certificate of a payments import: the sum of the
@@ -463,12 +469,8 @@ fn classify<'p>(
         let row = *row;
         if index % 1000 == 0 {
             options.check_cancelled()?;
-            if report_progress && let Some(progress) = options.progress {
-                progress(super::Progress {
-                    phase: super::Phase::Writing,
-                    done: index as u64,
-                    total,
-                });
+            if report_progress {
+                options.report(super::Phase::Writing, index as u64, total);
             }
         }
         let Some(account) = accounts.get(&values.account_no) else {
@@ -701,13 +703,7 @@ fn run_whole(
         }
         record_counts(connection, &certificate.counts, import_id)?;
         let total = prepared.valid.len() as u64;
-        if let Some(progress) = options.progress {
-            progress(super::Progress {
-                phase: super::Phase::Writing,
-                done: total,
-                total,
-            });
-        }
+        options.report(super::Phase::Writing, total, total);
         options.check_cancelled()?;
         Ok(Report {
             certificate,
@@ -724,8 +720,8 @@ fn run_whole(
     }
 }
 
-/// Marks an import committed with its counts.
-fn record_counts(
+/// Marks an import committed with its counts (payments and readings).
+pub(super) fn record_counts(
     connection: &mut PgConnection,
     counts: &Counts,
     import_id: i64,
@@ -764,13 +760,7 @@ pub fn run_chunked(
         ));
     }
     let total = prepared.valid.len() as u64;
-    if let Some(progress) = options.progress {
-        progress(super::Progress {
-            phase: super::Phase::Validating,
-            done: 0,
-            total: 1,
-        });
-    }
+    options.report(super::Phase::Validating, 0, 1);
     let check = run_whole(
         connection,
         actor,
@@ -809,31 +799,17 @@ pub fn run_chunked(
     )?;
     let start = prepared.valid.partition_point(|(row, _)| *row <= position);
     let mut written = start as u64;
-    let report_written = |written| {
-        if let Some(progress) = options.progress {
-            progress(super::Progress {
-                phase: super::Phase::Writing,
-                done: written,
-                total,
-            });
-        }
-    };
-    report_written(written);
+    options.report(super::Phase::Writing, written, total);
     let mut committed_now = 0u32;
     let mut preview: Vec<PreviewRow> = Vec::new();
     for chunk in prepared.valid[start..].chunks(chunk_rows as usize) {
-        let stopped = |reason: ImportError| match reason {
-            ImportError::Cancelled => ImportError::CancelledAfter {
+        let stopped = |reason| {
+            super::chunks::stopped(
+                reason,
                 import_id,
-                through_row: position,
-                chunks: chunks_done,
-            },
-            other => ImportError::Interrupted {
-                import_id,
-                through_row: position,
-                chunks: chunks_done,
-                reason: other.to_string(),
-            },
+                super::chunks::Position::Row(position),
+                chunks_done,
+            )
         };
         if let Err(Stop::Failed(reason)) = options.check_cancelled() {
             return Err(stopped(reason));
@@ -882,7 +858,7 @@ pub fn run_chunked(
         chunks_done += 1;
         committed_now += 1;
         written += chunk.len() as u64;
-        report_written(written);
+        options.report(super::Phase::Writing, written, total);
     }
     let invalid = sort_errors(&mut errors);
     let certificate = connection

@@ -236,6 +236,12 @@ impl RunOptions<'_> {
             _ => Ok(()),
         }
     }
+
+    fn report(&self, phase: super::Phase, done: u64, total: u64) {
+        if let Some(progress) = self.progress {
+            progress(super::Progress { phase, done, total });
+        }
+    }
 }
 
 /// The reconciliation certificate of a readings import: the consumption
@@ -461,12 +467,8 @@ fn write_rows(
         let row = *row;
         if index % 1000 == 0 {
             options.check_cancelled()?;
-            if let (Some(progress), Some((offset, total))) = (options.progress, progress_at) {
-                progress(super::Progress {
-                    phase: super::Phase::Writing,
-                    done: offset + index as u64,
-                    total,
-                });
+            if let Some((offset, total)) = progress_at {
+                options.report(super::Phase::Writing, offset + index as u64, total);
             }
         }
         let Some(account) = accounts.get(&values.account_no) else {
@@ -672,25 +674,6 @@ fn consumption_db(connection: &mut PgConnection, import_id: i64) -> QueryResult<
     .sum)
 }
 
-/// Marks an import committed with its counts.
-fn record_counts(
-    connection: &mut PgConnection,
-    counts: &Counts,
-    import_id: i64,
-) -> QueryResult<()> {
-    diesel::update(imports::table.find(import_id))
-        .set((
-            imports::status.eq("committed"),
-            imports::rows_read.eq(counts.read as i32),
-            imports::rows_new.eq(counts.new as i32),
-            imports::rows_unchanged.eq(counts.unchanged as i32),
-            imports::rows_rejected.eq(counts.invalid as i32),
-            imports::finished_at.eq(Some(chrono::Utc::now())),
-        ))
-        .execute(connection)?;
-    Ok(())
-}
-
 /// Validates every row against the database and records the new ones,
 /// per account in date order. All or nothing by default, in one
 /// transaction: a dry run, a refusal or a cancel rolls everything back.
@@ -801,14 +784,8 @@ fn run_whole(
                 errors,
             }));
         }
-        record_counts(connection, &certificate.counts, import_id)?;
-        if let Some(progress) = options.progress {
-            progress(super::Progress {
-                phase: super::Phase::Writing,
-                done: total,
-                total,
-            });
-        }
+        super::payments::record_counts(connection, &certificate.counts, import_id)?;
+        options.report(super::Phase::Writing, total, total);
         options.check_cancelled()?;
         Ok(Report {
             certificate,
@@ -916,13 +893,7 @@ pub fn run_chunked(
         ));
     }
     let total = prepared.valid.len() as u64;
-    if let Some(progress) = options.progress {
-        progress(super::Progress {
-            phase: super::Phase::Validating,
-            done: 0,
-            total: 1,
-        });
-    }
+    options.report(super::Phase::Validating, 0, 1);
     let check = run_whole(
         connection,
         actor,
@@ -980,18 +951,13 @@ pub fn run_chunked(
         }
         next = (next + 1).min(accounts.len());
         let chunk = &order[start..accounts[next - 1].end];
-        let stopped = |reason: ImportError| match reason {
-            ImportError::Cancelled => ImportError::CancelledAfterAccounts {
+        let stopped = |reason| {
+            super::chunks::stopped(
+                reason,
                 import_id,
-                accounts: position,
-                chunks: chunks_done,
-            },
-            other => ImportError::InterruptedAfterAccounts {
-                import_id,
-                accounts: position,
-                chunks: chunks_done,
-                reason: other.to_string(),
-            },
+                super::chunks::Position::Accounts(position),
+                chunks_done,
+            )
         };
         if let Err(Stop::Failed(reason)) = options.check_cancelled() {
             return Err(stopped(reason));
@@ -1053,13 +1019,7 @@ pub fn run_chunked(
     }
     // Each chunk reported its own start from inside its transaction; the
     // end is reported once, when every chunk is in.
-    if let Some(progress) = options.progress {
-        progress(super::Progress {
-            phase: super::Phase::Writing,
-            done: written,
-            total,
-        });
-    }
+    options.report(super::Phase::Writing, written, total);
     let invalid = super::payments::sort_errors(&mut errors);
     let certificate = connection
         .transaction::<_, ImportError, _>(|connection| {
@@ -1081,7 +1041,7 @@ pub fn run_chunked(
                 consumption_file: recorded_file_consumption(connection, import_id, &order)?,
                 consumption_db: consumption_db(connection, import_id)?,
             };
-            record_counts(connection, &certificate.counts, import_id)?;
+            super::payments::record_counts(connection, &certificate.counts, import_id)?;
             Ok(certificate)
         })
         .map_err(|reason| ImportError::InterruptedAfterAccounts {
