@@ -396,8 +396,8 @@ fn write_rows(
     rows: &[&(u32, ReadingValues)],
     options: &RunOptions<'_>,
     // Where these rows start among all the run writes, and how many that
-    // is: progress counts across chunks. `None`: no progress reported.
-    progress_at: Option<(u64, u64)>,
+    // is: progress counts across chunks.
+    (offset, total): (u64, u64),
 ) -> Result<Written, Stop> {
     let numbers: Vec<String> = rows
         .iter()
@@ -467,9 +467,7 @@ fn write_rows(
         let row = *row;
         if index % 1000 == 0 {
             options.check_cancelled()?;
-            if let Some((offset, total)) = progress_at {
-                options.report(super::Phase::Writing, offset + index as u64, total);
-            }
+            options.report(super::Phase::Writing, offset + index as u64, total);
         }
         let Some(account) = accounts.get(&values.account_no) else {
             errors.push(row_error(
@@ -747,7 +745,7 @@ fn run_whole(
             import_id,
             &order,
             options,
-            Some((0, order.len() as u64)),
+            (0, order.len() as u64),
         )?;
         let mut errors = prepared.errors.clone();
         errors.extend(found);
@@ -974,7 +972,7 @@ pub fn run_chunked(
                 import_id,
                 chunk,
                 options,
-                Some((written, total)),
+                (written, total),
             )?;
             if let Some(first) = written.errors.first()
                 && !options.partial
